@@ -1,0 +1,30 @@
+// Registers every API route on a router. The services are held by pointer and used only when a
+// handler runs, so `archon-auth routes` can list the table without opening a store.
+#pragma once
+#include <chrono>
+
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "observability/health.hpp"
+#include "observability/metrics.hpp"
+
+namespace archon::api {
+
+struct Services {
+  const observability::HealthRegistry* health = nullptr;
+  const observability::Metrics* metrics = nullptr;
+  const http::ServerState* server_state = nullptr;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+void register_health_routes(http::Router& router, const Services& services);
+void register_metrics_routes(http::Router& router, const Services& services);
+void register_docs_routes(http::Router& router);
+
+inline void register_all_routes(http::Router& router, const Services& services) {
+  register_health_routes(router, services);
+  register_metrics_routes(router, services);
+  register_docs_routes(router);
+}
+
+}  // namespace archon::api

@@ -1,0 +1,45 @@
+#include "core/clock.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+namespace archon::clock {
+namespace {
+std::tm utc(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return tm;
+}
+}  // namespace
+
+std::string iso8601_utc(SystemTime t) {
+  std::tm tm = utc(std::chrono::system_clock::to_time_t(t));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::string iso8601_utc_millis(SystemTime t) {
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
+  std::tm tm = utc(std::chrono::system_clock::to_time_t(secs));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+const std::string& now_iso8601_utc() {
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string cached;
+  auto now = std::chrono::system_clock::now();
+  std::time_t s = std::chrono::system_clock::to_time_t(now);
+  if (s != cached_second) {
+    cached = iso8601_utc(now);
+    cached_second = s;
+  }
+  return cached;
+}
+
+}  // namespace archon::clock

@@ -1,0 +1,18 @@
+// Wall-clock formatting used in envelopes, logs and HTTP dates. Thread-safe.
+#pragma once
+#include <chrono>
+#include <string>
+
+namespace archon::clock {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+// "2026-11-23T10:00:00Z" (seconds precision, UTC), as the spec's envelope shows.
+std::string iso8601_utc(SystemTime t);
+// "2026-11-23T10:00:00.123Z", for logs.
+std::string iso8601_utc_millis(SystemTime t);
+// The current time as iso8601_utc(now), cached per thread for the current second:
+// every envelope needs it and formatting dominates a cheap request otherwise.
+const std::string& now_iso8601_utc();
+
+}  // namespace archon::clock

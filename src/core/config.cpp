@@ -1,0 +1,311 @@
+#include "core/config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <boost/asio/ip/address.hpp>
+#include <yaml-cpp/yaml.h>
+
+namespace archon {
+namespace {
+
+using Err = Unexpected<std::string>;
+
+std::string join(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+// Strict readers: each returns an error naming `path` when the node has the wrong shape.
+Expected<std::string, std::string> read_string(const YAML::Node& n, const std::string& path) {
+  if (!n.IsScalar()) return Err{path + ": expected a string"};
+  return n.Scalar();
+}
+
+Expected<std::int64_t, std::string> read_int(const YAML::Node& n, const std::string& path, std::int64_t min,
+                                              std::int64_t max) {
+  if (!n.IsScalar()) return Err{path + ": expected an integer"};
+  const std::string& s = n.Scalar();
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return Err{path + ": expected an integer, got '" + s + "'"};
+  if (v < min || v > max)
+    return Err{path + ": must be between " + std::to_string(min) + " and " + std::to_string(max)};
+  return v;
+}
+
+Expected<bool, std::string> read_bool(const YAML::Node& n, const std::string& path) {
+  if (n.IsScalar()) {
+    const std::string& s = n.Scalar();
+    if (s == "true") return true;
+    if (s == "false") return false;
+  }
+  return Err{path + ": expected true or false"};
+}
+
+Expected<std::vector<std::string>, std::string> read_string_list(const YAML::Node& n, const std::string& path) {
+  if (!n.IsSequence()) return Err{path + ": expected a list of strings"};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    auto s = read_string(n[i], path + "[" + std::to_string(i) + "]");
+    if (!s) return Err{s.error()};
+    out.push_back(*s);
+  }
+  return out;
+}
+
+// Checks that a mapping holds only `allowed` keys.
+std::optional<std::string> check_keys(const YAML::Node& n, const std::string& path,
+                                      const std::set<std::string>& allowed) {
+  if (!n.IsMap()) return (path.empty() ? std::string("top level") : path) + ": expected a mapping";
+  for (const auto& kv : n) {
+    std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+    if (!allowed.count(key)) return join(path, key) + ": unknown key";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_server(const YAML::Node& n, ServerConfig& s) {
+  const std::string p = "server";
+  if (auto e = check_keys(n, p,
+                          {"listen", "threads", "max_body_bytes", "read_timeout_seconds", "idle_timeout_seconds",
+                           "shutdown_grace_seconds", "max_connections"}))
+    return e;
+  auto fail = [](const std::string& m) { return std::optional<std::string>(m); };
+  if (n["listen"]) {
+    auto str = read_string(n["listen"], p + ".listen");
+    if (!str) return fail(str.error());
+    auto addr = parse_listen_address(*str);
+    if (!addr) return fail(p + ".listen: " + addr.error());
+    s.listen = *addr;
+  }
+  auto num = [&](const char* key, std::int64_t min, std::int64_t max, auto assign) -> std::optional<std::string> {
+    if (!n[key]) return std::nullopt;
+    auto v = read_int(n[key], p + "." + key, min, max);
+    if (!v) return v.error();
+    assign(*v);
+    return std::nullopt;
+  };
+  if (auto e = num("threads", 0, 256, [&](auto v) { s.threads = static_cast<unsigned>(v); })) return e;
+  if (auto e = num("max_body_bytes", 1, 64 * 1024 * 1024, [&](auto v) { s.max_body_bytes = static_cast<std::size_t>(v); })) return e;
+  if (auto e = num("read_timeout_seconds", 1, 3600, [&](auto v) { s.read_timeout = std::chrono::seconds(v); })) return e;
+  if (auto e = num("idle_timeout_seconds", 1, 86400, [&](auto v) { s.idle_timeout = std::chrono::seconds(v); })) return e;
+  if (auto e = num("shutdown_grace_seconds", 0, 3600, [&](auto v) { s.shutdown_grace = std::chrono::seconds(v); })) return e;
+  if (auto e = num("max_connections", 1, 1000000, [&](auto v) { s.max_connections = static_cast<std::size_t>(v); })) return e;
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_log(const YAML::Node& n, LogConfig& l) {
+  if (auto e = check_keys(n, "log", {"level", "access_log"})) return e;
+  if (n["level"]) {
+    auto v = read_string(n["level"], "log.level");
+    if (!v) return v.error();
+    static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
+    if (!kLevels.count(*v)) return "log.level: must be one of trace, debug, info, warn, error, off";
+    l.level = *v;
+  }
+  if (n["access_log"]) {
+    auto v = read_bool(n["access_log"], "log.access_log");
+    if (!v) return v.error();
+    l.access_log = *v;
+  }
+  return std::nullopt;
+}
+
+bool is_valid_origin(const std::string& o) {
+  // scheme://host[:port], no path, no trailing slash; "*" is refused (never reflect anyone).
+  auto pos = o.find("://");
+  if (pos == std::string::npos) return false;
+  std::string scheme = o.substr(0, pos);
+  if (scheme != "http" && scheme != "https") return false;
+  std::string rest = o.substr(pos + 3);
+  if (rest.empty() || rest.find_first_of("/?#@ *") != std::string::npos) return false;
+  return true;
+}
+
+std::optional<std::string> parse_cors(const YAML::Node& n, CorsConfig& c) {
+  const std::string p = "cors";
+  if (auto e = check_keys(n, p, {"allow_origins", "allow_methods", "allow_headers", "expose_headers", "max_age"}))
+    return e;
+  auto list = [&](const char* key, std::vector<std::string>& out) -> std::optional<std::string> {
+    if (!n[key]) return std::nullopt;
+    auto v = read_string_list(n[key], p + "." + key);
+    if (!v) return v.error();
+    out = *v;
+    return std::nullopt;
+  };
+  if (auto e = list("allow_origins", c.allow_origins)) return e;
+  for (std::size_t i = 0; i < c.allow_origins.size(); ++i)
+    if (!is_valid_origin(c.allow_origins[i]))
+      return p + ".allow_origins[" + std::to_string(i) + "]: must be an exact origin like https://app.example.com";
+  if (auto e = list("allow_methods", c.allow_methods)) return e;
+  static const std::set<std::string> kMethods{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (std::size_t i = 0; i < c.allow_methods.size(); ++i)
+    if (!kMethods.count(c.allow_methods[i]))
+      return p + ".allow_methods[" + std::to_string(i) + "]: unknown HTTP method '" + c.allow_methods[i] + "'";
+  if (auto e = list("allow_headers", c.allow_headers)) return e;
+  if (auto e = list("expose_headers", c.expose_headers)) return e;
+  if (n["max_age"]) {
+    auto v = read_int(n["max_age"], p + ".max_age", 0, 86400 * 7);
+    if (!v) return v.error();
+    c.max_age = std::chrono::seconds(*v);
+  }
+  return std::nullopt;
+}
+
+// The spec's rate_limits block: group -> tier -> dimension.
+const std::map<std::string, std::map<std::string, std::set<std::string>>>& rate_limit_schema() {
+  static const std::map<std::string, std::map<std::string, std::set<std::string>>> kSchema{
+      {"authentication",
+       {{"login", {"per_ip", "per_user"}},
+        {"register", {"per_ip", "global"}},
+        {"password_reset", {"per_email", "per_ip"}}}},
+      {"api_access",
+       {{"authenticated", {"per_user", "burst"}}, {"agent", {"per_agent", "burst"}}, {"admin", {"per_user", "burst"}}}},
+      {"public", {{"health_check", {"per_ip"}}, {"documentation", {"per_ip"}}}},
+  };
+  return kSchema;
+}
+
+std::optional<std::string> parse_rate_limits(const YAML::Node& n, std::map<std::string, RateLimitTier>& out) {
+  const auto& schema = rate_limit_schema();
+  std::set<std::string> groups;
+  for (const auto& g : schema) groups.insert(g.first);
+  if (auto e = check_keys(n, "rate_limits", groups)) return e;
+  for (const auto& [group, tiers] : schema) {
+    const YAML::Node gnode = n[group];
+    if (!gnode) continue;
+    std::string gpath = "rate_limits." + group;
+    std::set<std::string> tier_names;
+    for (const auto& t : tiers) tier_names.insert(t.first);
+    if (auto e = check_keys(gnode, gpath, tier_names)) return e;
+    for (const auto& [tier, dims] : tiers) {
+      const YAML::Node tnode = gnode[tier];
+      if (!tnode) continue;
+      std::string tpath = gpath + "." + tier;
+      if (auto e = check_keys(tnode, tpath, dims)) return e;
+      RateLimitTier& target = out[group + "." + tier];
+      for (const auto& kv : tnode) {
+        std::string dim = kv.first.Scalar();
+        std::string dpath = tpath + "." + dim;
+        if (dim == "burst") {
+          auto v = read_int(kv.second, dpath, 1, 1'000'000'000);
+          if (!v) return v.error();
+          target.burst = static_cast<std::uint64_t>(*v);
+          continue;
+        }
+        auto s = read_string(kv.second, dpath);
+        if (!s) return s.error();
+        auto spec = parse_rate_spec(*s);
+        if (!spec) return dpath + ": " + spec.error();
+        target.limits[dim] = *spec;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ListenAddress::to_string() const {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Expected<ListenAddress, std::string> parse_listen_address(const std::string& text) {
+  std::string host, port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return Err{"expected [IPv6]:PORT, got '" + text + "'"};
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) return Err{"expected HOST:PORT, got '" + text + "'"};
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(host, ec);
+  if (ec) return Err{"'" + host + "' is not an IP address"};
+  unsigned p = 0;
+  auto [ptr, perr] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (perr != std::errc() || ptr != port.data() + port.size() || p > 65535 || port.empty())
+    return Err{"'" + port + "' is not a port number"};
+  return ListenAddress{addr.to_string(), static_cast<std::uint16_t>(p)};
+}
+
+Expected<RateSpec, std::string> parse_rate_spec(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return Err{"expected N/unit (e.g. 5/minute), got '" + text + "'"};
+  std::string n = text.substr(0, slash), unit = text.substr(slash + 1);
+  std::uint64_t count = 0;
+  auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), count);
+  if (ec != std::errc() || p != n.data() + n.size() || count == 0 || count > 1'000'000'000)
+    return Err{"the count in '" + text + "' must be a positive integer"};
+  static const std::map<std::string, std::int64_t> kUnits{{"second", 1}, {"minute", 60}, {"hour", 3600}, {"day", 86400}};
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end()) return Err{"the unit in '" + text + "' must be second, minute, hour or day"};
+  return RateSpec{count, std::chrono::seconds(it->second)};
+}
+
+std::map<std::string, RateLimitTier> Config::default_rate_limits() {
+  using std::chrono::seconds;
+  const seconds m{60}, h{3600};
+  std::map<std::string, RateLimitTier> d;
+  d["authentication.login"] = {{{"per_ip", {5, m}}, {"per_user", {10, m}}}, std::nullopt};
+  d["authentication.register"] = {{{"per_ip", {3, m}}, {"global", {1000, h}}}, std::nullopt};
+  d["authentication.password_reset"] = {{{"per_email", {3, h}}, {"per_ip", {10, h}}}, std::nullopt};
+  d["api_access.authenticated"] = {{{"per_user", {1000, m}}}, 2000};
+  d["api_access.agent"] = {{{"per_agent", {10000, m}}}, 20000};
+  d["api_access.admin"] = {{{"per_user", {5000, m}}}, 10000};
+  d["public.health_check"] = {{{"per_ip", {60, m}}}, std::nullopt};
+  d["public.documentation"] = {{{"per_ip", {100, m}}}, std::nullopt};
+  return d;
+}
+
+Expected<Config, std::string> parse_config_yaml(const std::string& text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Err{"YAML syntax error at line " + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+  Config cfg;
+  if (root.IsNull()) return cfg;  // an empty file means all defaults
+  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits"})) return Err{*e};
+  try {
+    if (root["server"])
+      if (auto e = parse_server(root["server"], cfg.server)) return Err{*e};
+    if (root["data_dir"]) {
+      auto v = read_string(root["data_dir"], "data_dir");
+      if (!v) return Err{v.error()};
+      if (v->empty()) return Err{"data_dir: must not be empty"};
+      cfg.data_dir = *v;
+    }
+    if (root["log"])
+      if (auto e = parse_log(root["log"], cfg.log)) return Err{*e};
+    if (root["cors"])
+      if (auto e = parse_cors(root["cors"], cfg.cors)) return Err{*e};
+    if (root["rate_limits"])
+      if (auto e = parse_rate_limits(root["rate_limits"], cfg.rate_limits)) return Err{*e};
+  } catch (const YAML::Exception& e) {
+    return Err{std::string("invalid configuration: ") + e.msg};
+  }
+  return cfg;
+}
+
+Expected<Config, std::string> load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Err{path + ": cannot be read"};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto cfg = parse_config_yaml(ss.str());
+  if (!cfg) return Err{path + ": " + cfg.error()};
+  return cfg;
+}
+
+}  // namespace archon

@@ -1,0 +1,77 @@
+// The server's configuration: defaults, the YAML file (strict: unknown keys are errors that name
+// the key), then environment and flags layered on top by main. Immutable after start-up.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/expected.hpp"
+
+namespace archon {
+
+struct ListenAddress {
+  std::string host;  // an IP literal (v4 or v6, without brackets)
+  std::uint16_t port = 0;
+  std::string to_string() const;  // "127.0.0.1:8181" or "[::1]:8181"
+};
+// "HOST:PORT" or "[V6]:PORT"; host must be an IP literal or "localhost".
+Expected<ListenAddress, std::string> parse_listen_address(const std::string& text);
+
+struct ServerConfig {
+  ListenAddress listen{"127.0.0.1", 8181};
+  unsigned threads = 0;  // 0 = one per core
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_header_bytes = 8 * 1024;  // fixed by the issue; not configurable
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds idle_timeout{30};
+  std::chrono::seconds shutdown_grace{10};
+  std::size_t max_connections = 10000;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  bool access_log = true;
+};
+
+struct CorsConfig {
+  std::vector<std::string> allow_origins;  // exact origins; empty = CORS disabled
+  std::vector<std::string> allow_methods{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  std::vector<std::string> allow_headers{"Authorization", "Content-Type", "X-API-Key", "X-Request-ID"};
+  std::vector<std::string> expose_headers{"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-Request-ID"};
+  std::chrono::seconds max_age{86400};
+};
+
+// "5/minute": `count` events per `window`.
+struct RateSpec {
+  std::uint64_t count = 0;
+  std::chrono::seconds window{0};
+  bool operator==(const RateSpec&) const = default;
+};
+Expected<RateSpec, std::string> parse_rate_spec(const std::string& text);
+
+// One tier of the spec's rate_limits block ("authentication.login", "api_access.agent", ...).
+// Dimension names are the spec's: per_ip, per_user, per_email, per_agent, global.
+struct RateLimitTier {
+  std::map<std::string, RateSpec> limits;
+  std::optional<std::uint64_t> burst;
+};
+
+struct Config {
+  ServerConfig server;
+  std::string data_dir = "./data";
+  LogConfig log;
+  CorsConfig cors;
+  // Keyed "authentication.login" etc.; always holds every tier (defaults from the spec).
+  std::map<std::string, RateLimitTier> rate_limits = default_rate_limits();
+
+  static std::map<std::string, RateLimitTier> default_rate_limits();
+};
+
+// Parses YAML text over the defaults. The error names the offending key ("server.listne: unknown key").
+Expected<Config, std::string> parse_config_yaml(const std::string& text);
+Expected<Config, std::string> load_config_file(const std::string& path);
+
+}  // namespace archon

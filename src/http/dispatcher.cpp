@@ -1,0 +1,220 @@
+#include "http/dispatcher.hpp"
+
+#include <cmath>
+#include <exception>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/log.hpp"
+#include "core/request_id.hpp"
+#include "http/api_version.hpp"
+#include "http/exchange.hpp"
+#include "http/json_body.hpp"
+
+namespace archon::http {
+namespace {
+
+constexpr std::string_view kCsp = "default-src 'self'";
+constexpr std::string_view kDocsCsp = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
+
+void apply_security_headers(Response& res, bool docs_page) {
+  res.set("Content-Security-Policy", docs_page ? kDocsCsp : kCsp);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set(bhttp::field::x_frame_options, "DENY");
+  res.set("X-XSS-Protection", "1; mode=block");
+  res.set(bhttp::field::strict_transport_security, "max-age=31536000; includeSubDomains");
+  res.set("Referrer-Policy", "strict-origin-when-cross-origin");
+}
+
+std::string_view method_label(const Request& req) {
+  // Unknown methods share one label so a client cannot mint metric series.
+  if (req.method() == Verb::unknown) return "OTHER";
+  auto name = bhttp::to_string(req.method());
+  return std::string_view(name.data(), name.size());
+}
+
+RequestContext make_context(const Request* req, std::string client_address) {
+  RequestContext ctx;
+  ctx.client_address = std::move(client_address);
+  if (req) {
+    auto it = req->find("X-Request-ID");
+    if (it != req->end() && is_acceptable_request_id(it->value())) ctx.request_id = std::string(it->value());
+  }
+  if (ctx.request_id.empty()) ctx.request_id = generate_request_id();
+  return ctx;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log)
+    : router_(router), cors_(std::move(cors)), metrics_(metrics), access_log_(access_log) {}
+
+void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Response& res) const {
+  res.result(error_http_status(error.code));
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = envelope_error(error, ctx);
+}
+
+boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std::string client_address) const {
+  RequestContext ctx = make_context(&request, std::move(client_address));
+  Response res{Status::ok, request.version()};
+  Finish how;
+  how.head = request.method() == Verb::head;
+
+  std::string_view target = request.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path.empty() || path.front() != '/') {
+    write_error(ApiError::make(ErrorCode::kHttpBadRequest, {{"target", "Must be an absolute path"}}), ctx, res);
+    finalize(request, ctx, res, how);
+    co_return res;
+  }
+
+  auto versioned = resolve_api_version(path, request);
+  if (!versioned) {
+    how.is_api = true;
+    if (versioned.error().code == ErrorCode::kApiVersionSunset) {
+      res.set("Sunset", kSunsetV1);
+      res.set("Deprecation", "true");
+    }
+    write_error(versioned.error(), ctx, res);
+    finalize(request, ctx, res, how);
+    co_return res;
+  }
+  how.is_api = versioned->is_api;
+
+  auto match = router_.match(request.method(), versioned->path);
+  if (!match.path_exists) {
+    write_error(ApiError::make(ErrorCode::kResourceNotFound), ctx, res);
+    finalize(request, ctx, res, how);
+    co_return res;
+  }
+
+  ctx.route_template = match.path_template;
+  if (request.method() == Verb::options) {
+    res.set(bhttp::field::allow, Router::allow_header(match.allowed));
+    auto origin = request.find(bhttp::field::origin);
+    auto acrm = request.find(bhttp::field::access_control_request_method);
+    if (origin != request.end() && acrm != request.end()) {
+      if (!cors_.origin_allowed(origin->value()) || !cors_.method_allowed(acrm->value())) {
+        write_error(ApiError::make(ErrorCode::kCorsOriginNotAllowed), ctx, res);
+        how.route_options = nullptr;
+        finalize(request, ctx, res, how);
+        // No Access-Control-Allow-* at all: finalize adds them only for allowed simple requests.
+        res.erase(bhttp::field::access_control_allow_origin);
+        res.erase(bhttp::field::access_control_allow_credentials);
+        res.erase(bhttp::field::access_control_expose_headers);
+        co_return res;
+      }
+      cors_.apply_to_preflight(origin->value(), res);
+    }
+    res.result(Status::no_content);
+    finalize(request, ctx, res, how);
+    co_return res;
+  }
+
+  if (!match.route) {
+    res.set(bhttp::field::allow, Router::allow_header(match.allowed));
+    write_error(ApiError::make(ErrorCode::kHttpMethodNotAllowed,
+                               {{"allowed_methods", Router::allow_header(match.allowed)}}),
+                ctx, res);
+    finalize(request, ctx, res, how);
+    co_return res;
+  }
+
+  const Route& route = *match.route;
+  ctx.route_template = route.path_template;
+  ctx.path_params = std::move(match.params);
+  how.route_options = &route.options;
+
+  Exchange ex(request, ctx, res);
+  // The spec's validation order: rate limit and size (enforced by the connection) come first,
+  // then Content-Type and input validation here; authentication and authorization are the
+  // handler's first step, before any business rule.
+  if (route.options.json_body) {
+    auto body = read_json_body(request, route.options.schema.get());
+    if (!body) {
+      write_error(body.error(), ctx, res);
+      finalize(request, ctx, res, how);
+      co_return res;
+    }
+    ex.set_body(std::move(*body));
+  }
+
+  try {
+    co_await route.handler(ex);
+  } catch (const std::exception& e) {
+    log::error("handler failed", {{"request_id", ctx.request_id}, {"route", ctx.route_template}, {"what", e.what()}});
+    ex.fail(ApiError::make(ErrorCode::kSystemInternalError));
+  }
+
+  auto& outcome = ex.outcome();
+  if (auto* j = std::get_if<Exchange::JsonReply>(&outcome)) {
+    res.result(j->status);
+    res.set(bhttp::field::content_type, "application/json");
+    res.body() = envelope_success(j->data, ctx, j->pagination);
+  } else if (auto* err = std::get_if<ApiError>(&outcome)) {
+    write_error(*err, ctx, res);
+  } else if (auto* raw = std::get_if<Exchange::RawReply>(&outcome)) {
+    res.result(raw->status);
+    res.set(bhttp::field::content_type, raw->content_type);
+    res.body() = std::move(raw->body);
+  } else if (std::holds_alternative<Exchange::NoContent>(outcome)) {
+    res.result(Status::no_content);
+  } else {
+    log::error("handler gave no answer", {{"request_id", ctx.request_id}, {"route", ctx.route_template}});
+    write_error(ApiError::make(ErrorCode::kSystemInternalError), ctx, res);
+  }
+  finalize(request, ctx, res, how);
+  co_return res;
+}
+
+Response Dispatcher::protocol_error(ErrorCode code, const Request* header, std::string client_address) const {
+  RequestContext ctx = make_context(header, std::move(client_address));
+  Response res{Status::bad_request, 11};
+  write_error(ApiError::make(code), ctx, res);
+  static const Request kEmpty;
+  finalize(header ? *header : kEmpty, ctx, res, Finish{});
+  return res;
+}
+
+void Dispatcher::finalize(const Request& request, RequestContext& ctx, Response& res, const Finish& how) const {
+  bool docs = how.route_options && how.route_options->docs_page;
+  bool cacheable = how.route_options && how.route_options->cacheable && res.result() == Status::ok;
+  apply_security_headers(res, docs);
+  res.set(bhttp::field::cache_control, cacheable ? "public, max-age=3600" : "no-store");
+  res.set("X-Request-ID", ctx.request_id);
+  if (how.is_api) res.set("API-Version", "2.0");
+  if (ctx.rate_limit) {
+    res.set("X-RateLimit-Limit", std::to_string(ctx.rate_limit->limit));
+    res.set("X-RateLimit-Remaining", std::to_string(ctx.rate_limit->remaining));
+    res.set("X-RateLimit-Reset", std::to_string(ctx.rate_limit->reset_epoch_seconds));
+  }
+  if (auto origin = request.find(bhttp::field::origin); origin != request.end()) {
+    res.set(bhttp::field::vary, "Origin");
+    if (cors_.origin_allowed(origin->value()) && !res.count(bhttp::field::access_control_allow_origin))
+      cors_.apply_to_response(origin->value(), res);
+  }
+
+  std::size_t length = res.body().size();
+  if (res.result() == Status::no_content) {
+    res.body().clear();
+  } else {
+    res.content_length(length);
+    if (how.head) res.body().clear();  // HEAD: the GET's headers, Content-Length included, no body
+  }
+
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+  unsigned status = res.result_int();
+  metrics_.observe_request(method_label(request), ctx.route_template, status, seconds);
+  if (access_log_ && log::enabled(log::Level::kInfo)) {
+    log::info("request", {{"request_id", ctx.request_id},
+                          {"method", method_label(request)},
+                          {"route", ctx.route_template},
+                          {"status", status},
+                          {"duration_ms", std::round(seconds * 1e6) / 1e3},
+                          {"client", ctx.client_address}});
+  }
+}
+
+}  // namespace archon::http

@@ -1,0 +1,44 @@
+// The request pipeline, independent of sockets: request id, API version, routing (404/405,
+// HEAD, OPTIONS and CORS preflight), the spec's validation order for JSON routes, the handler,
+// then the envelope, security and CORS headers, metrics and the access log.
+// Immutable after construction; handle() may run concurrently on every I/O thread.
+#pragma once
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/errors.hpp"
+#include "http/cors.hpp"
+#include "http/router.hpp"
+#include "http/types.hpp"
+#include "observability/metrics.hpp"
+
+namespace archon::http {
+
+class Dispatcher {
+ public:
+  Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log);
+
+  // Answers one complete request. Never throws; a handler's exception becomes a 500 envelope.
+  boost::asio::awaitable<Response> handle(const Request& request, std::string client_address) const;
+
+  // Answers a request the connection could not read whole (413, 431, 400, 408). `header` is the
+  // part that was parsed, if any (for the request id and Origin).
+  Response protocol_error(ErrorCode code, const Request* header, std::string client_address) const;
+
+ private:
+  struct Finish {
+    bool is_api = false;
+    bool head = false;
+    const RouteOptions* route_options = nullptr;
+  };
+  void finalize(const Request& request, RequestContext& ctx, Response& res, const Finish& how) const;
+  void write_error(const ApiError& error, RequestContext& ctx, Response& res) const;
+
+  const Router& router_;
+  CorsPolicy cors_;
+  observability::Metrics& metrics_;
+  bool access_log_;
+};
+
+}  // namespace archon::http

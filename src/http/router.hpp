@@ -1,0 +1,63 @@
+// Maps (method, path) to a handler by route template ("/api/v2/users/{id}"). Built once at
+// start-up, then read-only and safe to share between I/O threads.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
+
+#include "http/json_body.hpp"
+#include "http/types.hpp"
+
+namespace archon::http {
+
+class Exchange;
+using Handler = std::function<boost::asio::awaitable<void>(Exchange&)>;
+
+// How the pipeline treats a route before its handler runs.
+struct RouteOptions {
+  // The body must be application/json, parse strictly, and satisfy `schema` (when given).
+  bool json_body = false;
+  std::shared_ptr<const BodySchema> schema;
+  // Static assets (Swagger UI) are cacheable; everything else is Cache-Control: no-store.
+  bool cacheable = false;
+  // Content-Security-Policy relaxed for Swagger UI's inline styles and data: images.
+  bool docs_page = false;
+};
+
+struct Route {
+  Verb method;
+  std::string path_template;
+  std::vector<std::string> segments;  // "{name}" marks a parameter
+  Handler handler;
+  RouteOptions options;
+};
+
+class Router {
+ public:
+  void add(Verb method, std::string path_template, Handler handler, RouteOptions options = {});
+
+  struct Match {
+    const Route* route = nullptr;  // null: no route for this method (see `allowed`)
+    std::vector<std::pair<std::string_view, std::string>> params;
+    bool path_exists = false;      // some route matches the path, for 404 vs 405
+    std::string_view path_template;  // a template matching the path (for logs and metrics)
+    std::vector<Verb> allowed;     // methods for the path, incl. HEAD (with GET) and OPTIONS
+  };
+  // HEAD matches a GET route. `path` is the decoded-as-is path without the query.
+  Match match(Verb method, std::string_view path) const;
+
+  // "GET, HEAD, OPTIONS"
+  static std::string allow_header(const std::vector<Verb>& methods);
+  // [{"method":"GET","path":"/health"}, ...] for `archon-auth routes`.
+  boost::json::array describe() const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace archon::http

@@ -1,0 +1,62 @@
+#include "http/router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace archon::http {
+namespace {
+
+Handler noop() {
+  return [](Exchange&) -> boost::asio::awaitable<void> { co_return; };
+}
+
+TEST(Router, LiteralBeatsParameterAndParamsAreCaptured) {
+  Router r;
+  r.add(Verb::get, "/api/v2/users/{id}", noop());
+  r.add(Verb::get, "/api/v2/users/me", noop());
+  r.add(Verb::delete_, "/api/v2/users/me/sessions/{session_id}", noop());
+
+  auto me = r.match(Verb::get, "/api/v2/users/me");
+  ASSERT_NE(me.route, nullptr);
+  EXPECT_EQ(me.route->path_template, "/api/v2/users/me");
+
+  auto id = r.match(Verb::get, "/api/v2/users/42");
+  ASSERT_NE(id.route, nullptr);
+  EXPECT_EQ(id.route->path_template, "/api/v2/users/{id}");
+  ASSERT_EQ(id.params.size(), 1u);
+  EXPECT_EQ(id.params[0].first, "id");
+  EXPECT_EQ(id.params[0].second, "42");
+}
+
+TEST(Router, MethodMismatchReportsAllowedMethods) {
+  Router r;
+  r.add(Verb::get, "/health", noop());
+  auto m = r.match(Verb::post, "/health");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_TRUE(m.path_exists);
+  EXPECT_EQ(Router::allow_header(m.allowed), "GET, HEAD, OPTIONS");
+}
+
+TEST(Router, HeadUsesGetAndNothingElseMatchesLoosely) {
+  Router r;
+  r.add(Verb::get, "/health", noop());
+  r.add(Verb::get, "/a/{x}", noop());
+  EXPECT_NE(r.match(Verb::head, "/health").route, nullptr);
+  EXPECT_FALSE(r.match(Verb::get, "/health/").path_exists);  // no trailing-slash folding
+  EXPECT_FALSE(r.match(Verb::get, "/a/").path_exists);       // empty parameter
+  EXPECT_FALSE(r.match(Verb::get, "/a/b/c").path_exists);
+  EXPECT_FALSE(r.match(Verb::get, "health").path_exists);
+  EXPECT_FALSE(r.match(Verb::get, "").path_exists);
+}
+
+TEST(Router, DescribeListsEveryRoute) {
+  Router r;
+  r.add(Verb::get, "/health", noop());
+  r.add(Verb::post, "/api/v2/auth/login", noop());
+  auto d = r.describe();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[1].at("method").as_string(), "POST");
+  EXPECT_EQ(d[1].at("path").as_string(), "/api/v2/auth/login");
+}
+
+}  // namespace
+}  // namespace archon::http

@@ -1,0 +1,77 @@
+// Process metrics with the spec's names, rendered in the Prometheus text exposition format
+// (version 0.0.4). Recording is sharded per thread so I/O threads never contend; a scrape
+// merges the shards. Thread-safe. Labels are route templates, never raw paths.
+#pragma once
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace archon::observability {
+
+inline constexpr std::array<double, 13> kLatencyBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                        0.1,    0.25,  0.5,    1.0,   2.5,   5.0};
+
+class Metrics {
+ public:
+  Metrics();
+
+  // `method` and `route` must outlive the Metrics object (static strings or router storage).
+  void observe_request(std::string_view method, std::string_view route, unsigned status, double seconds);
+  void count_auth_attempt(std::string_view outcome);      // success | failure | locked | ...
+  void count_cache(bool hit);
+  void count_rate_limit_exceeded(std::string_view tier);
+  void set_db_connections_active(std::int64_t n) { db_connections_active_.store(n, std::memory_order_relaxed); }
+
+  std::string render_prometheus() const;
+
+  struct Summary {
+    double avg_response_time_ms = 0;
+    double requests_per_second = 0;  // over the last complete second
+    double cache_hit_rate = 0;       // hits / (hits + misses), 0 when no lookups
+    std::uint64_t requests_total = 0;
+  };
+  Summary summary() const;
+
+ private:
+  struct RequestKey {
+    std::string_view method;
+    std::string_view route;
+    unsigned status;
+    bool operator==(const RequestKey&) const = default;
+  };
+  struct RequestKeyHash {
+    std::size_t operator()(const RequestKey& k) const noexcept;
+  };
+  struct RequestSeries {
+    std::uint64_t count = 0;
+    double sum = 0;
+    std::array<std::uint64_t, kLatencyBuckets.size()> buckets{};
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<RequestKey, RequestSeries, RequestKeyHash> requests;
+    std::int64_t second = 0;           // epoch second of `this_second`
+    std::uint64_t this_second = 0;
+    std::uint64_t last_second = 0;     // count in second - 1
+  };
+  static constexpr std::size_t kShards = 16;
+  Shard& my_shard();
+
+  std::array<Shard, kShards> shards_;
+  mutable std::mutex labelled_mu_;  // auth attempts and rate-limit tiers: low-rate counters
+  std::map<std::string, std::uint64_t, std::less<>> auth_attempts_;
+  std::map<std::string, std::uint64_t, std::less<>> rate_limit_exceeded_;
+  std::atomic<std::uint64_t> cache_hits_{0};
+  std::atomic<std::uint64_t> cache_misses_{0};
+  std::atomic<std::int64_t> db_connections_active_{0};
+};
+
+}  // namespace archon::observability

@@ -1,0 +1,250 @@
+"""Fixtures for the black-box API tests: they start the real archon-auth binary on a free
+port with a temporary data directory and watch it for crashes and sanitizer reports.
+
+Fixtures (other test files rely on this exact interface):
+- archon_bin (session): pathlib.Path of the binary ($ARCHON_AUTH_BIN, else build/debug/archon-auth).
+- start_server (function): factory start_server(config=None, args=(), env=None) -> Server.
+- server (module): one server with the default config.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `import support` in any import mode
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 30.0
+SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "ThreadSanitizer")
+
+
+def pytest_collection_modifyitems(items):
+    # No test may hang the suite: a hang is a failure with a traceback, not a stuck CI run.
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(90))
+
+
+def clean_env(extra: dict | None = None) -> dict:
+    """The test process's environment without any ARCHON_AUTH_* variable, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHON_AUTH_")}
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    if extra:
+        env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class Server:
+    """A running `archon-auth serve`."""
+
+    def __init__(self, proc: subprocess.Popen, stderr_path: Path, data_dir: Path, workdir: Path,
+                 argv: list[str]):
+        self.proc = proc
+        self.stderr_path = stderr_path
+        self.data_dir = data_dir
+        self.workdir = workdir
+        self.argv = argv
+        self.host = ""
+        self.port = 0
+        self.base_url = ""
+        self.returncode: int | None = None
+        # Exit codes teardown accepts; a test that expects another one changes this.
+        self.expected_returncodes: set[int] = {0}
+        self.problems: list[str] = []
+
+    # -- stderr
+    def stderr_text(self) -> str:
+        try:
+            return self.stderr_path.read_bytes().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_lines(self) -> list[dict]:
+        """The JSON lines of stderr so far (other lines are skipped)."""
+        out = []
+        for line in self.stderr_text().splitlines():
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                out.append(obj)
+        return out
+
+    def wait_for_log(self, predicate, timeout: float = 5.0) -> dict | None:
+        """The first JSON log line matching predicate, polling until timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for obj in self.log_lines():
+                if predicate(obj):
+                    return obj
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
+
+    # -- lifecycle
+    def _wait_listening(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            for obj in self.log_lines():
+                if obj.get("msg") == "listening" and isinstance(obj.get("address"), str):
+                    host, _, port = obj["address"].rpartition(":")
+                    self.host = host.strip("[]")
+                    self.port = int(port)
+                    url_host = f"[{self.host}]" if ":" in self.host else self.host
+                    self.base_url = f"http://{url_host}:{self.port}"
+                    return
+            if self.proc.poll() is not None:
+                self.returncode = self.proc.returncode
+                raise AssertionError(
+                    f"archon-auth exited with {self.proc.returncode} before listening.\n"
+                    f"argv: {self.argv}\nstderr:\n{self.stderr_text()[-4000:]}")
+            time.sleep(0.05)
+        self.stop(signal.SIGKILL, timeout=5)
+        raise AssertionError(
+            f"archon-auth did not log a 'listening' line with an address within {STARTUP_TIMEOUT:.0f}s.\n"
+            f"argv: {self.argv}\nstderr:\n{self.stderr_text()[-4000:]}")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 15) -> int:
+        """Sends `sig` and waits up to `timeout` s; a server still running then is killed (and
+        that is recorded as a problem). Returns the exit code (negative: killed by a signal)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+                self.problems.append(
+                    f"did not exit within {timeout}s of signal {signal.Signals(sig).name}; killed")
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def check(self) -> list[str]:
+        """Problems seen on this server: unexpected exit code, sanitizer reports."""
+        problems = list(self.problems)
+        if self.returncode is not None and self.returncode not in self.expected_returncodes:
+            problems.append(f"exited with code {self.returncode} (expected {sorted(self.expected_returncodes)})")
+        text = self.stderr_text()
+        for marker in SANITIZER_MARKERS:
+            if marker in text:
+                i = text.index(marker)
+                problems.append(f"stderr contains {marker!r}:\n{text[max(0, i - 300):i + 3000]}")
+                break
+        return problems
+
+    def __repr__(self) -> str:
+        return f"Server({self.base_url}, pid={self.proc.pid})"
+
+
+class ServerFactory:
+    def __init__(self, archon_bin: Path, tmp: Path):
+        self.archon_bin = archon_bin
+        self.tmp = tmp
+        self.servers: list[Server] = []
+
+    def start(self, config: dict | None = None, args=(), env: dict | None = None, *,
+              default_listen: bool = True) -> Server:
+        """Starts `archon-auth serve` (cwd: a fresh temp dir; ARCHON_AUTH_* from the test
+        process's environment removed, `env` added). Adds `--listen 127.0.0.1:0` unless args has
+        --listen, env sets ARCHON_AUTH_LISTEN, or default_listen is False; adds
+        `--data-dir <tmp>` unless args has --data-dir or env sets ARCHON_AUTH_DATA_DIR."""
+        n = len(self.servers)
+        workdir = self.tmp / f"server{n}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        args = [str(a) for a in args]
+        argv = [str(self.archon_bin), "serve"]
+        if config is not None:
+            cfg_path = workdir / "config.yaml"
+            cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
+            argv += ["--config", str(cfg_path)]
+        data_dir = workdir / "data"
+        if "--data-dir" in args:
+            data_dir = Path(args[args.index("--data-dir") + 1])
+        elif env and "ARCHON_AUTH_DATA_DIR" in env:
+            data_dir = Path(env["ARCHON_AUTH_DATA_DIR"])
+        else:
+            argv += ["--data-dir", str(data_dir)]
+        if (default_listen and "--listen" not in args
+                and not (env and "ARCHON_AUTH_LISTEN" in env)):
+            argv += ["--listen", "127.0.0.1:0"]
+        argv += args
+        stderr_path = workdir / "stderr.log"
+        with open(stderr_path, "wb") as err, open(workdir / "stdout.log", "wb") as out:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                    cwd=workdir, env=clean_env(env))
+        srv = Server(proc, stderr_path, data_dir, workdir, argv)
+        self.servers.append(srv)
+        srv._wait_listening()
+        return srv
+
+    def close(self) -> list[str]:
+        problems = []
+        for srv in self.servers:
+            if srv.proc.poll() is None:
+                srv.stop()
+            else:
+                srv.returncode = srv.proc.returncode
+            for p in srv.check():
+                problems.append(f"{srv.argv}: {p}")
+        return problems
+
+
+@pytest.fixture(scope="session")
+def archon_bin() -> Path:
+    path = Path(os.environ.get("ARCHON_AUTH_BIN") or REPO / "build" / "debug" / "archon-auth")
+    if not path.is_file() or not os.access(path, os.X_OK):
+        pytest.fail(f"archon-auth binary not found or not executable at {path} "
+                    f"(build it with `cmake --preset debug && cmake --build --preset debug`, "
+                    f"or set ARCHON_AUTH_BIN)", pytrace=False)
+    return path
+
+
+@pytest.fixture
+def start_server(archon_bin, tmp_path):
+    factory = ServerFactory(archon_bin, tmp_path)
+    yield factory.start
+    problems = factory.close()
+    if problems:
+        pytest.fail("server problems:\n" + "\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def module_start_server(archon_bin, tmp_path_factory):
+    """Like start_server, for servers shared by the tests of one module."""
+    factory = ServerFactory(archon_bin, tmp_path_factory.mktemp("module-servers"))
+    yield factory.start
+    problems = factory.close()
+    if problems:
+        pytest.fail("server problems:\n" + "\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def server(module_start_server):
+    return module_start_server()
+
+
+@pytest.fixture
+def run_cli(archon_bin, tmp_path):
+    """run_cli(*args, env=None, timeout=30) -> CompletedProcess (text), cwd = a temp dir."""
+    def run(*args, env: dict | None = None, timeout: float = 30, cwd: Path | None = None):
+        return subprocess.run([str(archon_bin), *map(str, args)], capture_output=True, text=True,
+                              env=clean_env(env), cwd=cwd or tmp_path, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    return run
+
