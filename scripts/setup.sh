@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   # tests and tools
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pip python3-venv curl
+  python3 python3-pip python3-venv python3-yaml curl
   # common-password list source
   john-data
 )

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The one command that runs every test: installs what is missing, builds the debug preset
+# (ASan + UBSan, warnings as errors), runs the unit tests, then the black-box API tests
+# against the real binary. Usage: scripts/test.sh [extra pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+echo "== build (debug: ASan + UBSan, -Werror)"
+cmake --preset debug -DARCHON_WERROR=ON >/dev/null
+cmake --build --preset debug
+
+echo "== unit tests"
+ctest --preset debug -j2
+
+echo "== black-box API tests"
+export ARCHON_AUTH_BIN="$PWD/build/debug/archon-auth"
+# Sanitizer findings in the server fail the API tests (conftest scans each server's stderr).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+.venv/bin/pytest -q tests/api "$@"
+
+echo "== all tests passed"
