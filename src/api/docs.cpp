@@ -42,8 +42,7 @@ void register_docs_routes(http::Router& router) {
       [](http::Exchange& ex) -> boost::asio::awaitable<void> {
         serve_asset(ex, "openapi.json");
         co_return;
-      },
-      cacheable);
+      });
   router.add(
       http::Verb::get, "/docs",
       [](http::Exchange& ex) -> boost::asio::awaitable<void> {

@@ -1,5 +1,6 @@
 #include "http/dispatcher.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <exception>
 
@@ -61,6 +62,20 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
   Response res{Status::ok, request.version()};
   Finish how;
   how.head = request.method() == Verb::head;
+
+  // Request smuggling: a Transfer-Encoding other than plain "chunked", or one beside a
+  // Content-Length, makes the body's end ambiguous (RFC 9112 §6.3). Refuse and close.
+  if (auto te = request.find(bhttp::field::transfer_encoding); te != request.end()) {
+    std::string value(te->value());
+    for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (value != "chunked" || request.count(bhttp::field::content_length)) {
+      res.keep_alive(false);
+      write_error(ApiError::make(ErrorCode::kHttpBadRequest, {{"transfer_encoding", "Only chunked is accepted"}}),
+                  ctx, res);
+      finalize(request, ctx, res, how);
+      co_return res;
+    }
+  }
 
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));

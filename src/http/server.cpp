@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <list>
+#include <tuple>
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
@@ -26,6 +27,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
 
 // One I/O thread's share of the server. Everything in it runs on its own io_context, so its
 // connection list needs no lock; other threads reach it only through asio::post.
@@ -128,7 +130,19 @@ class Server::Worker {
       parser.header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
       parser.body_limit(config_.max_body_bytes);
       conn.stream.expires_after(config_.read_timeout);
-      auto [rec, n] = co_await beast::http::async_read(conn.stream, buffer, parser, kTuple);
+      // Beast applies header_limit to each parse call and consumes complete fields as it goes,
+      // so a header arriving in pieces could exceed it; counting consumed bytes makes the limit
+      // a hard total.
+      boost::system::error_code rec;
+      std::size_t header_bytes = 0;
+      while (!rec && !parser.is_header_done()) {
+        std::size_t used = 0;
+        std::tie(rec, used) = co_await beast::http::async_read_some(conn.stream, buffer, parser, kTuple);
+        header_bytes += used;
+        if (header_bytes > config_.max_header_bytes) rec = beast::http::error::header_limit;
+      }
+      if (!rec && !parser.is_done())
+        std::tie(rec, std::ignore) = co_await beast::http::async_read(conn.stream, buffer, parser, kTuple);
       if (rec) {
         if (is_transport_error(rec)) break;
         Response res = dispatcher_.protocol_error(classify_read_error(rec),
@@ -140,7 +154,8 @@ class Server::Worker {
 
       Request request = parser.release();
       Response res = co_await dispatcher_.handle(request, client);
-      bool keep_alive = request.keep_alive() && !state_.draining.load();
+      // The dispatcher answers `Connection: close` when the connection cannot be trusted further.
+      bool keep_alive = request.keep_alive() && res.keep_alive() && !state_.draining.load();
       res.keep_alive(keep_alive);
       conn.stream.expires_after(config_.read_timeout);
       auto [wec, wn] = co_await beast::http::async_write(conn.stream, res, kTuple);
