@@ -9,7 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/json/serialize.hpp>
+#include "core/json_writer.hpp"
 
 #include "api/routes.hpp"
 #include "core/log.hpp"
@@ -113,7 +113,7 @@ int serve(const Config& config) {
 void print_routes() {
   http::Router router;
   api::register_all_routes(router, api::Services{});
-  std::cout << boost::json::serialize(router.describe()) << "\n";
+  std::cout << json::write(router.describe()) << "\n";
 }
 
 }  // namespace archon::app

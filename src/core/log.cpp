@@ -3,7 +3,7 @@
 #include <atomic>
 #include <memory>
 
-#include <boost/json/serialize.hpp>
+#include "core/json_writer.hpp"
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -61,7 +61,7 @@ void write(Level level, std::string_view msg, boost::json::object fields) {
   line["level"] = name(level);
   line["msg"] = msg;
   for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
-  logger().info(boost::json::serialize(line));
+  logger().info(json::write(line));
 }
 
 }  // namespace archon::log

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cmath>
 
-#include <boost/json/serialize.hpp>
+#include "core/json_writer.hpp"
 
 #include "core/clock.hpp"
 
@@ -47,7 +47,7 @@ std::string envelope_success(const boost::json::value& data, const RequestContex
   env["data"] = data;
   env["error"] = nullptr;
   env["meta"] = std::move(meta);
-  return boost::json::serialize(env);
+  return json::write(env);
 }
 
 std::string envelope_error(const ApiError& error, const RequestContext& ctx) {
@@ -64,7 +64,7 @@ std::string envelope_error(const ApiError& error, const RequestContext& ctx) {
   env["data"] = nullptr;
   env["error"] = std::move(err);
   env["meta"] = make_meta(ctx);
-  return boost::json::serialize(env);
+  return json::write(env);
 }
 
 }  // namespace archon::http

@@ -1,0 +1,32 @@
+#include "core/json_writer.hpp"
+
+#include <limits>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+namespace archon::json {
+namespace {
+
+TEST(JsonWriter, ShortestDoublesAndExactIntegers) {
+  EXPECT_EQ(write(boost::json::value(0.349)), "0.349");
+  EXPECT_EQ(write(boost::json::value(45.2)), "45.2");
+  EXPECT_EQ(write(boost::json::value(0.0)), "0");
+  EXPECT_EQ(write(boost::json::value(std::int64_t{-7})), "-7");
+  EXPECT_EQ(write(boost::json::value(std::uint64_t{18446744073709551615ULL})), "18446744073709551615");
+  EXPECT_EQ(write(boost::json::value(std::numeric_limits<double>::infinity())), "null");
+}
+
+TEST(JsonWriter, EscapesControlCharactersAndQuotes) {
+  EXPECT_EQ(write(boost::json::value("a\"b\\c\n\x01\x7f")), R"("a\"b\\c\n\u0001\u007f")");
+}
+
+TEST(JsonWriter, RoundTripsThroughTheParser) {
+  const char* text = R"({"a":[1,2.5,true,null,"x"],"b":{"c":-0.001,"d":"é😀"}})";
+  auto v = boost::json::parse(text);
+  EXPECT_EQ(boost::json::parse(write(v)), v);
+  EXPECT_EQ(write(v), text);
+}
+
+}  // namespace
+}  // namespace archon::json
