@@ -126,21 +126,33 @@ def test_served_openapi_json_equals_the_yaml_document(server, spec):
 
 
 def test_openapi_json_follows_the_documented_versioning(server, spec):
-    url = f"{server.base_url}/api/openapi.json"
+    """What the introduction's Versioning section says, on the one /api route there is today."""
+    unversioned = f"{server.base_url}/api/openapi.json"
     for headers in ({}, {"Accept-Version": "2.0"}, {"API-Version": "2"}):
-        response = requests.get(url, headers=headers, timeout=10)
+        response = requests.get(unversioned, headers=headers, timeout=10)
         assert response.status_code == 200, (headers, response.text)
+        assert response.headers.get("API-Version") == "2.0"
         assert response.json() == spec, STALE_HINT
 
-    sunset = requests.get(f"{server.base_url}/api/v2/openapi.json", headers={"Accept-Version": "1.0"},
-                          timeout=10)
-    assert sunset.status_code == 410
-    assert sunset.json()["error"]["code"] == "API_VERSION_SUNSET"
-    assert sunset.headers["Sunset"] == "Wed, 31 Dec 2025 23:59:59 GMT"
+    # On /api/v2/... the path's version wins over the headers.
+    response = requests.get(f"{server.base_url}/api/v2/openapi.json", headers={"Accept-Version": "1.0"},
+                            timeout=10)
+    assert response.status_code == 200
 
-    unsupported = requests.get(url, headers={"Accept-Version": "3.0"}, timeout=10)
-    assert unsupported.status_code == 400
-    assert unsupported.json()["error"]["code"] == "API_VERSION_UNSUPPORTED"
+    for url, headers in ((f"{server.base_url}/api/v1/openapi.json", {}), (unversioned, {"Accept-Version": "1.0"})):
+        sunset = requests.get(url, headers=headers, timeout=10)
+        assert sunset.status_code == 410, (url, headers)
+        assert sunset.json()["error"]["code"] == "API_VERSION_SUNSET"
+        assert sunset.headers["Sunset"] == "Wed, 31 Dec 2025 23:59:59 GMT"
+        assert sunset.headers["Deprecation"] == "true"
+
+    for url, headers in ((f"{server.base_url}/api/v3/openapi.json", {}),
+                         (unversioned, {"Accept-Version": "3.0"}),
+                         (unversioned, {"Accept-Version": "2.0", "API-Version": "1.0"})):
+        unsupported = requests.get(url, headers=headers, timeout=10)
+        assert unsupported.status_code == 400, (url, headers)
+        assert unsupported.json()["error"]["code"] == "API_VERSION_UNSUPPORTED"
+        assert unsupported.json()["error"]["details"]["supported"] == ["2.0"]
 
 
 # ---- (d) Swagger UI ------------------------------------------------------------------------------
@@ -227,8 +239,7 @@ CASES = [
     ("GET", "/docs/nope.js", {}),
     ("POST", "/health", {}),
     ("DELETE", "/docs", {}),
-    ("GET", "/api/v2/openapi.json", {"headers": {"Accept-Version": "1.0"}}),
-    ("GET", "/api/v2/openapi.json", {"headers": {"API-Version": "3.0"}}),
+    ("PUT", "/api/v2/openapi.json", {}),
     ("GET", "/health", {"data": b"x" * (64 * 1024 + 1)}),
     ("GET", "/health/live", {"headers": {"X-Padding": "a" * 9000}}),
 ]
