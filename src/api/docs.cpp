@@ -1,6 +1,6 @@
 // GET /api/v2/openapi.json, /docs and /docs/{asset}: the OpenAPI document and Swagger UI,
 // both compiled into the binary (no CDN, no files to deploy).
-#include "api/embedded_assets.hpp"
+#include "core/embedded_assets.hpp"
 #include "api/routes.hpp"
 #include "core/errors.hpp"
 #include "http/exchange.hpp"
@@ -32,9 +32,8 @@ void serve_asset(http::Exchange& ex, std::string_view name) {
 }  // namespace
 
 void register_docs_routes(http::Router& router) {
-  http::RouteOptions cacheable;
-  cacheable.cacheable = true;
-  http::RouteOptions docs_page = cacheable;
+  http::RouteOptions docs_page;
+  docs_page.cache_max_age = std::chrono::hours(1);
   docs_page.docs_page = true;
 
   router.add(

@@ -7,6 +7,9 @@
 #include "http/server.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
+#include "store/service_client_repository.hpp"
+#include "tokens/keyring.hpp"
+#include "tokens/token_service.hpp"
 
 namespace archon::api {
 
@@ -14,17 +17,25 @@ struct Services {
   const observability::HealthRegistry* health = nullptr;
   const observability::Metrics* metrics = nullptr;
   const http::ServerState* server_state = nullptr;
+  const tokens::Keyring* keyring = nullptr;
+  tokens::TokenService* token_service = nullptr;
+  store::ServiceClientRepository* service_clients = nullptr;
+  const TokensConfig* tokens_config = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 void register_health_routes(http::Router& router, const Services& services);
 void register_metrics_routes(http::Router& router, const Services& services);
 void register_docs_routes(http::Router& router);
+void register_well_known_routes(http::Router& router, const Services& services);
+void register_token_routes(http::Router& router, const Services& services);
 
 inline void register_all_routes(http::Router& router, const Services& services) {
   register_health_routes(router, services);
   register_metrics_routes(router, services);
   register_docs_routes(router);
+  register_well_known_routes(router, services);
+  register_token_routes(router, services);
 }
 
 }  // namespace archon::api

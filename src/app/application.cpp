@@ -2,8 +2,11 @@
 
 #include <sys/resource.h>
 
+#include <condition_variable>
 #include <csignal>
-#include <filesystem>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 #include <iostream>
 #include <memory>
 
@@ -19,7 +22,7 @@
 #include "http/server.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
-#include "store/sqlite/sqlite_database.hpp"
+#include "app/runtime.hpp"
 
 namespace archon::app {
 namespace {
@@ -33,12 +36,25 @@ void raise_fd_limit() {
   }
 }
 
-void prepare_data_dir(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  bool created = fs::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("cannot create data directory " + dir + ": " + ec.message());
-  if (created) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+// Re-reads keys (rotations by `archon-auth keys rotate`, schedules, retirements) and
+// deny-lists every `period` until stopped.
+void maintenance_loop(std::stop_token stop, Runtime& rt, std::chrono::seconds period) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, stop, period, [] { return false; });
+    }
+    if (stop.stop_requested()) break;
+    try {
+      rt.keyring->refresh();
+      rt.revocations->load();
+      rt.revocations->prune();
+    } catch (const std::exception& e) {
+      log::error("maintenance failed", {{"error", e.what()}});
+    }
+  }
 }
 
 using observability::CheckResult;
@@ -49,8 +65,8 @@ int serve(const Config& config) {
   auto started = std::chrono::steady_clock::now();
   raise_fd_limit();
   try {
-    prepare_data_dir(config.data_dir);
-    auto database = std::make_shared<store::SqliteDatabase>(config.data_dir + "/archon-auth.db");
+    auto rt = open_runtime(config);
+    store::SqliteDatabase* database = rt->database.get();
 
     observability::Metrics metrics;
     metrics.set_db_connections_active(1);
@@ -60,15 +76,20 @@ int serve(const Config& config) {
       if (!r) return CheckResult{CheckResult::Status::kUnhealthy, r.error(), 0};
       return CheckResult{CheckResult::Status::kHealthy, "sqlite", static_cast<double>(r->count()) / 1000.0};
     });
-    health.add("jwt_service", [] {
-      return CheckResult{CheckResult::Status::kNotConfigured, "token service not yet available", 0};
+    health.add("jwt_service", [keyring = rt->keyring.get()] {
+      auto snap = keyring->snapshot();
+      if (!snap || !snap->access_signer || !snap->agent_signer)
+        return CheckResult{CheckResult::Status::kUnhealthy, "no signing keys", 0};
+      return CheckResult{CheckResult::Status::kHealthy,
+                         std::to_string(snap->by_kid.size()) + " published keys", 0};
     });
     health.add("rate_limiter", [] {
       return CheckResult{CheckResult::Status::kNotConfigured, "rate limiting not yet enforced", 0};
     });
 
     http::ServerState state;
-    api::Services services{&health, &metrics, &state, started};
+    api::Services services{&health, &metrics, &state, rt->keyring.get(), rt->token_service.get(),
+                           rt->token_store.get(), &rt->config.tokens, started};
     http::Router router;
     api::register_all_routes(router, services);
     http::Dispatcher dispatcher(router, http::CorsPolicy(config.cors), metrics, config.log.access_log);
@@ -80,6 +101,7 @@ int serve(const Config& config) {
     signals.add(SIGPIPE);  // a peer closing mid-write must not kill the process
 
     ListenAddress bound = server.start();
+    std::jthread maintenance(maintenance_loop, std::ref(*rt), config.tokens.key_refresh);
     double startup_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     log::info("listening", {{"address", bound.to_string()},
                             {"data_dir", config.data_dir},

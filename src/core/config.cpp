@@ -154,6 +154,65 @@ std::optional<std::string> parse_cors(const YAML::Node& n, CorsConfig& c) {
   return std::nullopt;
 }
 
+std::optional<std::string> parse_token_kind(const YAML::Node& n, const std::string& p, TokenKindConfig& k) {
+  if (auto e = check_keys(n, p, {"algorithm", "lifetime_seconds", "rotate_every_days"})) return e;
+  if (n["algorithm"]) {
+    auto v = read_string(n["algorithm"], p + ".algorithm");
+    if (!v) return v.error();
+    if (*v != "RS256" && *v != "ES256" && *v != "EdDSA") return p + ".algorithm: must be RS256, ES256 or EdDSA";
+    k.algorithm = *v;
+  }
+  if (n["lifetime_seconds"]) {
+    auto v = read_int(n["lifetime_seconds"], p + ".lifetime_seconds", 60, 86400);
+    if (!v) return v.error();
+    k.lifetime = std::chrono::seconds(*v);
+  }
+  if (n["rotate_every_days"]) {
+    auto v = read_int(n["rotate_every_days"], p + ".rotate_every_days", 0, 3650);
+    if (!v) return v.error();
+    k.rotate_every = std::chrono::seconds(*v * 86400);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_tokens(const YAML::Node& n, TokensConfig& t) {
+  const std::string p = "tokens";
+  if (auto e = check_keys(n, p,
+                          {"issuer", "public_url", "access", "agent", "propagation_delay_seconds", "leeway_seconds",
+                           "verified_cache_entries", "key_refresh_seconds"}))
+    return e;
+  for (auto [key, target] : {std::pair{"issuer", &t.issuer}, std::pair{"public_url", &t.public_url}}) {
+    if (!n[key]) continue;
+    auto v = read_string(n[key], p + "." + key);
+    if (!v) return v.error();
+    if (v->empty()) return p + "." + key + ": must not be empty";
+    *target = *v;
+  }
+  if (t.public_url.rfind("http://", 0) != 0 && t.public_url.rfind("https://", 0) != 0)
+    return p + ".public_url: must start with http:// or https://";
+  while (!t.public_url.empty() && t.public_url.back() == '/') t.public_url.pop_back();
+  if (n["access"])
+    if (auto e = parse_token_kind(n["access"], p + ".access", t.access)) return e;
+  if (n["agent"])
+    if (auto e = parse_token_kind(n["agent"], p + ".agent", t.agent)) return e;
+  auto secs = [&](const char* key, std::int64_t min, std::int64_t max, std::chrono::seconds& out) -> std::optional<std::string> {
+    if (!n[key]) return std::nullopt;
+    auto v = read_int(n[key], p + "." + key, min, max);
+    if (!v) return v.error();
+    out = std::chrono::seconds(*v);
+    return std::nullopt;
+  };
+  if (auto e = secs("propagation_delay_seconds", 0, 86400, t.propagation_delay)) return e;
+  if (auto e = secs("leeway_seconds", 0, 300, t.leeway)) return e;
+  if (auto e = secs("key_refresh_seconds", 1, 3600, t.key_refresh)) return e;
+  if (n["verified_cache_entries"]) {
+    auto v = read_int(n["verified_cache_entries"], p + ".verified_cache_entries", 0, 10'000'000);
+    if (!v) return v.error();
+    t.verified_cache_entries = static_cast<std::size_t>(*v);
+  }
+  return std::nullopt;
+}
+
 // The spec's rate_limits block: group -> tier -> dimension.
 const std::map<std::string, std::map<std::string, std::set<std::string>>>& rate_limit_schema() {
   static const std::map<std::string, std::map<std::string, std::set<std::string>>> kSchema{
@@ -276,7 +335,7 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
   }
   Config cfg;
   if (root.IsNull()) return cfg;  // an empty file means all defaults
-  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits"})) return Err{*e};
+  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens"})) return Err{*e};
   try {
     if (root["server"])
       if (auto e = parse_server(root["server"], cfg.server)) return Err{*e};
@@ -288,6 +347,8 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
     }
     if (root["log"])
       if (auto e = parse_log(root["log"], cfg.log)) return Err{*e};
+    if (root["tokens"])
+      if (auto e = parse_tokens(root["tokens"], cfg.tokens)) return Err{*e};
     if (root["cors"])
       if (auto e = parse_cors(root["cors"], cfg.cors)) return Err{*e};
     if (root["rate_limits"])

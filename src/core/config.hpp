@@ -59,8 +59,29 @@ struct RateLimitTier {
   std::optional<std::uint64_t> burst;
 };
 
+// One token kind's signing policy (access tokens for users, agent tokens for agents).
+struct TokenKindConfig {
+  std::string algorithm;                 // RS256 | ES256 | EdDSA
+  std::chrono::seconds lifetime{3600};   // the longest a token of this kind may live
+  std::chrono::seconds rotate_every{0};  // 0 = rotate only by `archon-auth keys rotate`
+};
+
+struct TokensConfig {
+  std::string issuer = "archon-auth-service";     // the spec's iss
+  std::string public_url = "http://127.0.0.1:8181";  // base of jwks_uri and other discovery URLs
+  TokenKindConfig access{"RS256", std::chrono::seconds(3600), std::chrono::seconds(0)};
+  TokenKindConfig agent{"ES256", std::chrono::seconds(3600), std::chrono::seconds(0)};
+  // A new key is published this long before it signs, so caches of the JWKS (max-age 300 s)
+  // already hold it when the first token it signed arrives.
+  std::chrono::seconds propagation_delay{600};
+  std::chrono::seconds leeway{30};               // clock skew allowed on exp, nbf, iat
+  std::size_t verified_cache_entries = 100000;   // verified-signature cache bound
+  std::chrono::seconds key_refresh{10};          // how often the keyring re-reads the store
+};
+
 struct Config {
   ServerConfig server;
+  TokensConfig tokens;
   std::string data_dir = "./data";
   LogConfig log;
   CorsConfig cors;

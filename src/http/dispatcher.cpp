@@ -195,9 +195,10 @@ Response Dispatcher::protocol_error(ErrorCode code, const Request* header, std::
 
 void Dispatcher::finalize(const Request& request, RequestContext& ctx, Response& res, const Finish& how) const {
   bool docs = how.route_options && how.route_options->docs_page;
-  bool cacheable = how.route_options && how.route_options->cacheable && res.result() == Status::ok;
+  bool cacheable = how.route_options && how.route_options->cache_max_age.count() > 0 && res.result() == Status::ok;
   apply_security_headers(res, docs);
-  res.set(bhttp::field::cache_control, cacheable ? "public, max-age=3600" : "no-store");
+  res.set(bhttp::field::cache_control,
+          cacheable ? "public, max-age=" + std::to_string(how.route_options->cache_max_age.count()) : "no-store");
   res.set("X-Request-ID", ctx.request_id);
   if (how.is_api) res.set("API-Version", "2.0");
   if (ctx.rate_limit) {

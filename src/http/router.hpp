@@ -1,6 +1,7 @@
 // Maps (method, path) to a handler by route template ("/api/v2/users/{id}"). Built once at
 // start-up, then read-only and safe to share between I/O threads.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,8 +24,9 @@ struct RouteOptions {
   // The body must be application/json, parse strictly, and satisfy `schema` (when given).
   bool json_body = false;
   std::shared_ptr<const BodySchema> schema;
-  // Static assets (Swagger UI) are cacheable; everything else is Cache-Control: no-store.
-  bool cacheable = false;
+  // Public, credential-free documents (Swagger UI, JWKS) may be cached this long; everything
+  // else is Cache-Control: no-store.
+  std::chrono::seconds cache_max_age{0};
   // Content-Security-Policy relaxed for Swagger UI's inline styles and data: images.
   bool docs_page = false;
 };

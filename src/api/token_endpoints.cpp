@@ -1,0 +1,145 @@
+// POST /api/v2/auth/introspect (RFC 7662) and /api/v2/auth/revoke (RFC 7009). Both take
+// `token` and an optional `token_type_hint`, form-encoded as the RFCs define or as JSON as the
+// rest of this API is; both answer in the envelope.
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include "api/caller_auth.hpp"
+#include "api/routes.hpp"
+#include "core/log.hpp"
+#include "http/exchange.hpp"
+#include "http/json_body.hpp"
+
+namespace archon::api {
+namespace {
+
+struct TokenRequest {
+  std::string token;
+  std::string token_type_hint;
+};
+
+bool is_form(std::string_view content_type) {
+  auto semi = content_type.find(';');
+  std::string media(content_type.substr(0, semi));
+  for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  return media == "application/x-www-form-urlencoded";
+}
+
+Expected<TokenRequest, ApiError> read_token_request(const http::Request& req) {
+  auto ct_it = req.find(http::bhttp::field::content_type);
+  std::string_view ct = ct_it == req.end() ? std::string_view() : std::string_view(ct_it->value().data(), ct_it->value().size());
+  TokenRequest out;
+  if (is_form(ct)) {
+    auto params = boost::urls::parse_query(req.body());
+    if (!params) return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, {{"body", "Malformed form"}})};
+    boost::json::object unknown;
+    bool seen_token = false, seen_hint = false;
+    boost::urls::encoding_opts form_encoding;
+    form_encoding.space_as_plus = true;  // application/x-www-form-urlencoded
+    for (auto p : *params) {
+      std::string key = p.key.decode(form_encoding);
+      std::string value = p.value.decode(form_encoding);
+      bool& seen = key == "token" ? seen_token : seen_hint;
+      if (key != "token" && key != "token_type_hint") {
+        unknown[key] = "This field is not accepted";
+        continue;
+      }
+      if (seen)  // RFC 6749 §3.1: parameters must not repeat
+        return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, {{key, "Must appear once"}})};
+      seen = true;
+      (key == "token" ? out.token : out.token_type_hint) = std::move(value);
+    }
+    if (!unknown.empty()) return Unexpected{ApiError::make(ErrorCode::kValidationUnknownField, std::move(unknown))};
+  } else if (http::is_json_content_type(ct)) {
+    static const http::BodySchema schema{{
+        {"token", http::FieldType::kString, true, {}, {}, 1, 16384},
+        {"token_type_hint", http::FieldType::kString, false, {}, {}, 0, 64},
+    }};
+    auto body = http::read_json_body(req, &schema);
+    if (!body) return Unexpected{body.error()};
+    out.token = std::string(body->at("token").as_string());
+    if (auto h = body->find("token_type_hint"); h != body->end() && h->value().is_string())
+      out.token_type_hint = std::string(h->value().get_string());
+  } else {
+    return Unexpected{ApiError::make(
+        ErrorCode::kValidationUnsupportedMediaType, "Content-Type must be application/x-www-form-urlencoded or application/json",
+        {{"content_type", "Must be application/x-www-form-urlencoded or application/json"}})};
+  }
+  if (out.token.empty()) return Unexpected{ApiError::make(ErrorCode::kValidationRequiredField, {{"token", "This field is required"}})};
+  static const char* kHints[] = {"", "access_token", "refresh_token", "agent_token"};
+  if (std::find(std::begin(kHints), std::end(kHints), out.token_type_hint) == std::end(kHints))
+    return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat,
+                                     {{"token_type_hint", "Must be access_token, refresh_token or agent_token"}})};
+  return out;
+}
+
+void challenge(http::Exchange& ex) {
+  ex.response().set(http::bhttp::field::www_authenticate, "Basic realm=\"archon-auth\", Bearer realm=\"archon-auth\"");
+}
+
+}  // namespace
+
+void register_token_routes(http::Router& router, const Services& svc) {
+  router.add(http::Verb::post, "/api/v2/auth/introspect", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+    auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients);
+    if (!caller || !*caller) {
+      if (!caller) {
+        if (caller.error().code == ErrorCode::kAuthTokenInvalid) challenge(ex);
+        ex.fail(caller.error());
+      } else {
+        challenge(ex);
+        ex.fail(ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required",
+                               {{"authorization", "Use Basic client credentials or an admin Bearer token"}}));
+      }
+      co_return;
+    }
+    auto request = read_token_request(ex.request());
+    if (!request) {
+      ex.fail(request.error());
+      co_return;
+    }
+    auto verified = svc.token_service->verify_any(request->token);
+    if (!verified) {
+      ex.reply(boost::json::object{{"active", false}});  // RFC 7662 §2.2: nothing more
+      co_return;
+    }
+    ex.context().cache_hit = verified->cache_hit;
+    const auto& t = *verified->token;
+    boost::json::object data = t.claims;
+    data["active"] = true;
+    data["token_type"] = t.kind == tokens::TokenKind::kAccess ? "access_token" : "agent_token";
+    ex.reply(std::move(data));
+  });
+
+  router.add(http::Verb::post, "/api/v2/auth/revoke", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+    // Possession of a token is authority to revoke it (RFC 7009 public clients); a credential,
+    // if one is sent, must still be valid.
+    auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients);
+    if (!caller) {
+      if (caller.error().code == ErrorCode::kAuthTokenInvalid) challenge(ex);
+      ex.fail(caller.error());
+      co_return;
+    }
+    auto request = read_token_request(ex.request());
+    if (!request) {
+      ex.fail(request.error());
+      co_return;
+    }
+    // RFC 7009 §2.2: the answer is the same whether the token was valid, unknown or expired,
+    // so revocation is no oracle. Refresh tokens are opaque and arrive with the identity issue.
+    auto verified = svc.token_service->verify_any(request->token);
+    if (verified) {
+      const auto& t = *verified->token;
+      svc.token_service->revocations().revoke(tokens::RevocationSubject::kJti, t.jti,
+                                              t.expires_at + svc.tokens_config->leeway.count());
+      log::info("token revoked", {{"request_id", ex.context().request_id},
+                                  {"jti", t.jti},
+                                  {"kind", tokens::kind_name(t.kind)},
+                                  {"by", *caller ? (*caller)->id : std::string("holder")}});
+    }
+    ex.reply(nullptr);
+  });
+}
+
+}  // namespace archon::api

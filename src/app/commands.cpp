@@ -1,0 +1,109 @@
+#include "app/commands.hpp"
+
+#include <iostream>
+
+#include <openssl/rand.h>
+
+#include "api/caller_auth.hpp"
+#include "app/runtime.hpp"
+#include "core/clock.hpp"
+#include "core/json_writer.hpp"
+#include "crypto/base64url.hpp"
+
+namespace archon::app {
+namespace {
+
+template <class Fn>
+int guarded(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    std::cerr << "archon-auth: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+std::string random_b64(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  return crypto::base64url_encode(raw);
+}
+
+std::string when(std::int64_t epoch) {
+  return clock::iso8601_utc(std::chrono::system_clock::time_point(std::chrono::seconds(epoch)));
+}
+
+}  // namespace
+
+int run_migrate(const Config& config) {
+  return guarded([&] {
+    auto rt = open_runtime(config);
+    std::cout << "schema version " << rt->database->schema_version() << "\n";
+    return 0;
+  });
+}
+
+int run_keys_rotate(const Config& config, const std::string& kind_name, bool immediately) {
+  return guarded([&] {
+    auto kind = tokens::parse_kind(kind_name);
+    if (!kind) throw std::runtime_error("--kind must be access or agent");
+    auto rt = open_runtime(config);
+    auto r = rt->keyring->rotate(*kind, immediately);
+    std::cout << "created " << r.kind << " key " << r.kid << " (" << r.alg << "), published now, signing from "
+              << when(r.activates_at) << "\n";
+    return 0;
+  });
+}
+
+int run_keys_list(const Config& config) {
+  return guarded([&] {
+    auto rt = open_runtime(config);
+    auto snap = rt->keyring->snapshot();
+    for (const auto& r : rt->token_store->list_signing_keys()) {
+      auto it = snap->by_kid.find(r.kid);
+      bool signing = (r.kind == "access" ? snap->access_signer : snap->agent_signer)->kid() == r.kid;
+      std::cout << r.kid << "  " << r.kind << "  " << r.alg << "  activates " << when(r.activates_at)
+                << (signing ? "  [signing]" : "")
+                << (it != snap->by_kid.end() && it->second.published_until != INT64_MAX
+                        ? "  [published until " + when(it->second.published_until) + "]"
+                        : "")
+                << "\n";
+    }
+    return 0;
+  });
+}
+
+int run_clients_create(const Config& config, const std::string& name) {
+  return guarded([&] {
+    if (name.empty() || name.size() > 100) throw std::runtime_error("--name must be 1 to 100 characters");
+    auto rt = open_runtime(config);
+    std::string client_id = "svc_" + random_b64(12);
+    std::string secret = random_b64(32);
+    rt->token_store->insert_service_client(
+        {client_id, name, api::hash_client_secret(secret), tokens::system_epoch_seconds(), std::nullopt});
+    // The secret is shown once and stored only as its hash.
+    std::cout << json::write(boost::json::object{{"client_id", client_id}, {"client_secret", secret}, {"name", name}})
+              << "\n";
+    return 0;
+  });
+}
+
+int run_tokens_issue(const Config& config, const std::string& kind_name, const std::string& subject,
+                     const std::vector<std::string>& roles, int ttl_seconds) {
+  return guarded([&] {
+    auto kind = tokens::parse_kind(kind_name);
+    if (!kind) throw std::runtime_error("--kind must be access or agent");
+    if (subject.empty()) throw std::runtime_error("--subject is required");
+    auto rt = open_runtime(config);
+    boost::json::array role_array;
+    for (const auto& r : roles) role_array.push_back(boost::json::string(r));
+    boost::json::object claims{{"sub", subject}};
+    if (*kind == tokens::TokenKind::kAccess) claims["roles"] = std::move(role_array);
+    auto issued = rt->token_service->issue(*kind, std::move(claims), std::chrono::seconds(ttl_seconds));
+    std::cout << issued.token << "\n";
+    return 0;
+  });
+}
+
+}  // namespace archon::app

@@ -1,0 +1,33 @@
+// The token service's repositories on the embedded SQLite database. Thread-safe (the
+// database serializes access).
+#pragma once
+#include "store/revocation_repository.hpp"
+#include "store/service_client_repository.hpp"
+#include "store/signing_key_repository.hpp"
+#include "store/sqlite/sqlite_database.hpp"
+
+namespace archon::store {
+
+class SqliteTokenStore final : public SigningKeyRepository,
+                               public RevocationRepository,
+                               public ServiceClientRepository {
+ public:
+  explicit SqliteTokenStore(SqliteDatabase& db) : db_(db) {}
+
+  std::vector<SigningKeyRecord> list_signing_keys() override;
+  void insert_signing_key(const SigningKeyRecord& record) override;
+  void delete_signing_key(const std::string& kid) override;
+
+  void insert_revocation(const RevocationRecord& record) override;
+  std::vector<RevocationRecord> list_live_revocations(std::int64_t now) override;
+  void delete_expired_revocations(std::int64_t now) override;
+
+  void insert_service_client(const ServiceClientRecord& record) override;
+  std::optional<ServiceClientRecord> find_service_client(const std::string& client_id) override;
+  std::vector<ServiceClientRecord> list_service_clients() override;
+
+ private:
+  SqliteDatabase& db_;
+};
+
+}  // namespace archon::store
