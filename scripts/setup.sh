@@ -11,8 +11,8 @@ APT_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libsqlite3-dev sqlite3 libpq-dev libhiredis-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
-  # tests and tools
-  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and tools (clang + its runtimes for the libFuzzer targets)
+  googletest libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   python3 python3-pip python3-venv python3-yaml curl
   # common-password list source
   john-data

@@ -21,4 +21,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 .venv/bin/pytest -q tests/api "$@"
 
+echo "== fuzz smoke: the token decoder under libFuzzer"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/fuzz.sh
+
 echo "== all tests passed"
