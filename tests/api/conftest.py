@@ -207,7 +207,7 @@ class ServerFactory:
 
 @pytest.fixture(scope="session")
 def archon_bin() -> Path:
-    path = Path(os.environ.get("ARCHON_AUTH_BIN") or REPO / "build" / "debug" / "archon-auth")
+    path = Path(os.environ.get("ARCHON_AUTH_BIN") or REPO / "build" / "debug" / "archon-auth").absolute()
     if not path.is_file() or not os.access(path, os.X_OK):
         pytest.fail(f"archon-auth binary not found or not executable at {path} "
                     f"(build it with `cmake --preset debug && cmake --build --preset debug`, "
@@ -243,8 +243,12 @@ def server(module_start_server):
 def run_cli(archon_bin, tmp_path):
     """run_cli(*args, env=None, timeout=30) -> CompletedProcess (text), cwd = a temp dir."""
     def run(*args, env: dict | None = None, timeout: float = 30, cwd: Path | None = None):
-        return subprocess.run([str(archon_bin), *map(str, args)], capture_output=True, text=True,
+        proc = subprocess.run([str(archon_bin), *map(str, args)], capture_output=True, text=True,
                               env=clean_env(env), cwd=cwd or tmp_path, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, errors="replace")
+        for marker in SANITIZER_MARKERS:
+            assert marker not in proc.stderr, \
+                f"`archon-auth {' '.join(map(str, args))}`: stderr contains {marker!r}:\n{proc.stderr[-3000:]}"
+        return proc
     return run
 

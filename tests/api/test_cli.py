@@ -2,13 +2,14 @@
 and the precedence flags > environment > file > defaults."""
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
 from support import assert_success, free_port, http
 
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config" / "archon-auth.example.yaml"
 
 

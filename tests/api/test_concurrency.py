@@ -92,3 +92,43 @@ def test_thousand_connections_then_server_still_healthy_and_exits_cleanly(start_
     assert all(not isinstance(r, BaseException) and r[1] == 200 for r in results)
     assert_serves(srv)
     assert srv.stop() == 0, f"exit code after the storms: {srv.returncode}"
+
+
+def test_max_connections_refuses_extra_at_accept(start_server):
+    from support import RawConn, get_request
+    srv = start_server(config={"server": {"max_connections": 5}})
+    held = [RawConn.to(srv) for _ in range(5)]
+    try:
+        for c in held:  # all five are really being served
+            c.send(get_request("/health/live"))
+            assert c.read_response().status == 200
+        extra = RawConn.to(srv)
+        closed, got = extra.wait_closed(3)
+        extra.close()
+        assert closed, "a 6th connection with max_connections 5 was not closed at accept"
+        assert got == b"", f"the refused connection got data: {got[:200]!r}"
+        held.pop().close()
+        deadline = time.monotonic() + 3
+        while True:  # the server notices the close asynchronously
+            c = RawConn.to(srv)
+            try:
+                c.send(get_request("/health/live"), tolerate_reset=True)
+                r = c.read_response(timeout=2)
+                c.close()
+                assert r.status == 200
+                break
+            except Exception:
+                c.close()
+                if time.monotonic() > deadline:
+                    raise AssertionError("after one of 5 connections closed, a new one is still refused")
+                time.sleep(0.1)
+    finally:
+        for c in held:
+            c.close()
+
+
+def test_single_io_thread_serves(start_server):
+    srv = start_server(config={"server": {"threads": 1}, **HIGH_HEALTH_RATE_LIMIT})
+    results = asyncio.run(storm(srv.host, srv.port, 200))
+    assert all(not isinstance(r, BaseException) and r[1] == 200 for r in results), \
+        [r for r in results if isinstance(r, BaseException) or r[1] != 200][:3]

@@ -3,7 +3,7 @@ Each case answers a 4xx in the envelope (never a 5xx, a crash or a hang) and the
 serving /health."""
 import pytest
 
-from support import (RawConn, assert_error, assert_serves, get_request, http, raw_request)
+from support import RawConn, assert_error, assert_serves, get_request, http
 
 KIB = 1024
 LIMIT = 64 * KIB

@@ -4,7 +4,6 @@ import math
 import re
 import time
 
-import pytest
 
 from support import http
 

@@ -1,7 +1,7 @@
 """X-Request-ID: kept when 1-64 chars of [A-Za-z0-9._-], otherwise replaced by req_ + 24 hex."""
 import pytest
 
-from support import (GENERATED_REQUEST_ID, RawConn, assert_serves, assert_success, get_request, http)
+from support import GENERATED_REQUEST_ID, RawConn, assert_serves, assert_success, http
 
 
 @pytest.mark.parametrize("rid", ["abc-123_X.y", "a", "Z" * 64, "0.1.2", "----", "req_0123456789abcdef01234567"])

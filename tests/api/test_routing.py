@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from support import (RawConn, assert_error, assert_serves, assert_success, get_request, http,
-                     token_set)
+from support import RawConn, assert_error, assert_serves, get_request, http, token_set
 
 GET_ROUTES = ["/health", "/health/live", "/health/ready", "/metrics", "/api/v2/openapi.json", "/docs"]
 PER_REQUEST_HEADERS = {"date", "x-request-id", "content-length"}
