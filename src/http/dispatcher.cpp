@@ -78,6 +78,13 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
   }
 
   std::string_view target = request.target();
+  // Absolute-form ("GET http://host/path"), which RFC 9112 §3.2.2 obliges servers to accept.
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.substr(0, scheme.size()) == scheme) {
+      auto slash = target.find('/', scheme.size());
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+  }
   std::string_view path = target.substr(0, target.find('?'));
   if (path.empty() || path.front() != '/') {
     write_error(ApiError::make(ErrorCode::kHttpBadRequest, {{"target", "Must be an absolute path"}}), ctx, res);
