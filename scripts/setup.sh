@@ -9,7 +9,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   # libraries (DESIGN.md, "Dependencies")
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsodium-dev libsqlite3-dev sqlite3 libpq-dev libhiredis-dev
+  libssl-dev libsodium-dev libcrypt-dev libsqlite3-dev sqlite3 libpq-dev libhiredis-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   # tests and tools (clang + its runtimes for the libFuzzer targets)
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
@@ -36,13 +36,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python test dependencies live in a project-local venv so the system Python stays untouched.
-if [ ! -x .venv/bin/pytest ] || ! .venv/bin/python -c 'import requests, yaml' 2>/dev/null; then
+# Re-installed whenever requirements.txt changes (a stamp holds its hash).
+req_hash=$(sha256sum tests/api/requirements.txt | cut -d' ' -f1)
+if [ ! -x .venv/bin/pytest ] || [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$req_hash" ]; then
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r tests/api/requirements.txt
+  echo "$req_hash" > .venv/.requirements.sha256
 fi
 
-# npm tools: swagger-ui-dist (bundled into the binary's /docs) and the OpenAPI linter.
-if [ ! -d tools/node_modules/swagger-ui-dist ] || [ ! -d tools/node_modules/@redocly/cli ]; then
+# npm tools: swagger-ui-dist (bundled into the binary's /docs), the OpenAPI linter, and the
+# zxcvbn password list (part of the shipped common-password list).
+if [ ! -d tools/node_modules/swagger-ui-dist ] || [ ! -d tools/node_modules/@redocly/cli ] ||
+   [ ! -d tools/node_modules/@zxcvbn-ts/language-common ]; then
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: done"

@@ -98,6 +98,21 @@ int main(int argc, char** argv) {
   issue->add_option("--role", roles, "A role (repeatable)");
   issue->add_option("--ttl", ttl, "Lifetime in seconds (capped by the kind's lifetime)")->check(CLI::Range(1, 86400));
 
+  auto* users = cli.add_subcommand("users", "User administration");
+  users->require_subcommand(1);
+  std::string user_email, user_name, user_role = "user";
+  auto* users_create = users->add_subcommand("create", "Create a verified user; the password is read from stdin");
+  add_config_options(users_create);
+  users_create->add_option("--email", user_email, "Email address")->required();
+  users_create->add_option("--name", user_name, "Display name")->required();
+  users_create->add_option("--role", user_role, "user, agent_operator or admin")
+      ->check(CLI::IsMember({"user", "agent_operator", "admin"}));
+
+  auto* audit = cli.add_subcommand("audit", "Audit trail");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain");
+  add_config_options(audit_verify);
+
   CLI11_PARSE(cli, argc, argv);
 
   if (cli.got_subcommand("version")) {
@@ -131,5 +146,7 @@ int main(int argc, char** argv) {
   if (keys_list->parsed()) return archon::app::run_keys_list(*config);
   if (clients_create->parsed()) return archon::app::run_clients_create(*config, client_name);
   if (issue->parsed()) return archon::app::run_tokens_issue(*config, kind, subject, roles, ttl);
+  if (users_create->parsed()) return archon::app::run_users_create(*config, user_email, user_name, user_role);
+  if (audit_verify->parsed()) return archon::app::run_audit_verify(*config);
   return 0;
 }

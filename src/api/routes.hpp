@@ -7,6 +7,10 @@
 #include "http/server.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
+#include "audit/audit_log.hpp"
+#include "identity/account_service.hpp"
+#include "sessions/session_service.hpp"
+#include "store/identity_store.hpp"
 #include "store/service_client_repository.hpp"
 #include "tokens/keyring.hpp"
 #include "tokens/token_service.hpp"
@@ -21,6 +25,12 @@ struct Services {
   tokens::TokenService* token_service = nullptr;
   store::ServiceClientRepository* service_clients = nullptr;
   const TokensConfig* tokens_config = nullptr;
+  const Config* config = nullptr;
+  identity::AccountService* accounts = nullptr;
+  sessions::SessionService* sessions = nullptr;
+  store::IdentityStore* identity_store = nullptr;
+  audit::AuditLog* audit = nullptr;
+  identity::IdentityContext* identity_context = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -29,6 +39,9 @@ void register_metrics_routes(http::Router& router, const Services& services);
 void register_docs_routes(http::Router& router);
 void register_well_known_routes(http::Router& router, const Services& services);
 void register_token_routes(http::Router& router, const Services& services);
+void register_auth_routes(http::Router& router, const Services& services);
+void register_me_routes(http::Router& router, const Services& services);
+void register_admin_routes(http::Router& router, const Services& services);
 
 inline void register_all_routes(http::Router& router, const Services& services) {
   register_health_routes(router, services);
@@ -36,6 +49,9 @@ inline void register_all_routes(http::Router& router, const Services& services) 
   register_docs_routes(router);
   register_well_known_routes(router, services);
   register_token_routes(router, services);
+  register_auth_routes(router, services);
+  register_me_routes(router, services);
+  register_admin_routes(router, services);
 }
 
 }  // namespace archon::api

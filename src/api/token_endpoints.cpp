@@ -53,7 +53,9 @@ Expected<TokenRequest, ApiError> read_token_request(const http::Request& req) {
     if (!unknown.empty()) return Unexpected{ApiError::make(ErrorCode::kValidationUnknownField, std::move(unknown))};
   } else if (http::is_json_content_type(ct)) {
     static const http::BodySchema schema{{
-        {"token", http::FieldType::kString, true, {}, {}, 1, 16384},
+        // No length bounds: an oversized or empty token is an inactive token or a missing field,
+        // answered the same as in the form encoding (RFC 7662 §2.2, RFC 7009 §2.2).
+        {"token", http::FieldType::kString, true},
         {"token_type_hint", http::FieldType::kString, false, {}, {}, 0, 64},
     }};
     auto body = http::read_json_body(req, &schema);
@@ -116,8 +118,10 @@ void register_token_routes(http::Router& router, const Services& svc) {
     // Possession of a token is authority to revoke it (RFC 7009 public clients); a credential,
     // if one is sent, must still be valid.
     auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients);
-    if (!caller) {
-      if (caller.error().code == ErrorCode::kAuthTokenInvalid) challenge(ex);
+    // Any valid credential will do here, an ordinary user's access token included (a 403 from
+    // the admin check is not a reason to refuse); only a credential that fails is refused.
+    if (!caller && caller.error().code == ErrorCode::kAuthTokenInvalid) {
+      challenge(ex);
       ex.fail(caller.error());
       co_return;
     }
@@ -136,7 +140,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
       log::info("token revoked", {{"request_id", ex.context().request_id},
                                   {"jti", t.jti},
                                   {"kind", tokens::kind_name(t.kind)},
-                                  {"by", *caller ? (*caller)->id : std::string("holder")}});
+                                  {"by", caller && *caller ? (*caller)->id : std::string("holder")}});
     }
     ex.reply(nullptr);
   });

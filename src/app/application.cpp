@@ -23,6 +23,12 @@
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "app/runtime.hpp"
+#include "identity/account_service.hpp"
+#include "identity/hashing_pool.hpp"
+#include "identity/password_hasher.hpp"
+#include "mail/file_mailer.hpp"
+#include "mail/outbox_worker.hpp"
+#include "sessions/session_service.hpp"
 
 namespace archon::app {
 namespace {
@@ -87,9 +93,26 @@ int serve(const Config& config) {
       return CheckResult{CheckResult::Status::kNotConfigured, "rate limiting not yet enforced", 0};
     });
 
+    // Identity: Argon2id on a bounded pool, mail through the outbox to files under the data dir.
+    const auto& idc = rt->config.identity;
+    identity::PasswordHasher hasher(identity::Argon2Params{idc.argon2_memory_kib * 1024, idc.argon2_iterations});
+    unsigned hash_threads = idc.hashing_threads ? idc.hashing_threads : std::max(1u, std::thread::hardware_concurrency());
+    identity::HashingPool hashing_pool(hash_threads, idc.hashing_queue);
+    mail::FileMailerOptions mail_options;
+    mail_options.directory = rt->config.data_dir + "/mail";
+    mail_options.from = idc.mail_from;
+    mail::FileMailer mailer(std::move(mail_options));
+    mail::OutboxWorker outbox(*rt->mail_outbox, mailer);
+    identity::IdentityContext identity_ctx{*rt->identity_store, hasher,   hashing_pool,    *rt->token_service,
+                                           *rt->kek,            *rt->audit, metrics, rt->config,
+                                           [&outbox] { outbox.notify(); }};
+    identity::AccountService accounts(identity_ctx);
+    sessions::SessionService sessions(identity_ctx);
+
     http::ServerState state;
-    api::Services services{&health, &metrics, &state, rt->keyring.get(), rt->token_service.get(),
-                           rt->token_store.get(), &rt->config.tokens, started};
+    api::Services services{&health,         &metrics,   &state,         rt->keyring.get(), rt->token_service.get(),
+                           rt->token_store.get(), &rt->config.tokens, &rt->config, &accounts, &sessions,
+                           rt->identity_store.get(), rt->audit.get(), &identity_ctx, started};
     http::Router router;
     api::register_all_routes(router, services);
     http::Dispatcher dispatcher(router, http::CorsPolicy(config.cors), metrics, config.log.access_log);

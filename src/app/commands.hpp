@@ -18,4 +18,10 @@ int run_clients_create(const Config& config, const std::string& name);
 int run_tokens_issue(const Config& config, const std::string& kind, const std::string& subject,
                      const std::vector<std::string>& roles, int ttl_seconds);
 
+// Creates a verified, active user with `role` (user | agent_operator | admin); the password is
+// read from stdin (one line) so it never appears in the process list or shell history.
+int run_users_create(const Config& config, const std::string& email, const std::string& name, const std::string& role);
+// Checks the audit trail's hash chain; exit 1 naming the first broken event.
+int run_audit_verify(const Config& config);
+
 }  // namespace archon::app

@@ -34,6 +34,9 @@ std::unique_ptr<Runtime> open_runtime(const Config& config) {
   rt->revocations = std::make_unique<tokens::RevocationList>(*rt->token_store);
   rt->revocations->load();
   rt->token_service = std::make_unique<tokens::TokenService>(*rt->keyring, *rt->revocations, rt->config.tokens);
+  rt->identity_store = std::make_unique<store::SqliteIdentityStore>(*rt->database);
+  rt->mail_outbox = std::make_unique<store::SqliteMailOutbox>(*rt->database);
+  rt->audit = std::make_unique<audit::AuditLog>(*rt->identity_store);
   return rt;
 }
 

@@ -5,7 +5,10 @@
 
 #include "core/config.hpp"
 #include "crypto/key_encryption_key.hpp"
+#include "audit/audit_log.hpp"
 #include "store/sqlite/sqlite_database.hpp"
+#include "store/sqlite/sqlite_identity_store.hpp"
+#include "store/sqlite/sqlite_mail_outbox.hpp"
 #include "store/sqlite/sqlite_token_store.hpp"
 #include "tokens/keyring.hpp"
 #include "tokens/revocation_list.hpp"
@@ -21,6 +24,9 @@ struct Runtime {
   std::unique_ptr<tokens::Keyring> keyring;
   std::unique_ptr<tokens::RevocationList> revocations;
   std::unique_ptr<tokens::TokenService> token_service;
+  std::unique_ptr<store::SqliteIdentityStore> identity_store;
+  std::unique_ptr<store::SqliteMailOutbox> mail_outbox;
+  std::unique_ptr<audit::AuditLog> audit;
 };
 
 // Creates the data directory (0700) if needed, opens and migrates the database, loads or

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -213,6 +214,76 @@ std::optional<std::string> parse_tokens(const YAML::Node& n, TokensConfig& t) {
   return std::nullopt;
 }
 
+std::optional<std::string> parse_identity(const YAML::Node& n, IdentityConfig& c) {
+  const std::string p = "identity";
+  if (auto e = check_keys(n, p,
+                          {"require_email_verification", "password_min_chars", "argon2_memory_kib", "argon2_iterations",
+                           "hashing_threads", "hashing_queue", "lockout_failures", "lockout_duration_seconds",
+                           "account_failures_per_hour", "verification_token_lifetime_seconds",
+                           "reset_token_lifetime_seconds", "mail_from"}))
+    return e;
+  if (n["require_email_verification"]) {
+    auto v = read_bool(n["require_email_verification"], p + ".require_email_verification");
+    if (!v) return v.error();
+    c.require_email_verification = *v;
+  }
+  if (n["mail_from"]) {
+    auto v = read_string(n["mail_from"], p + ".mail_from");
+    if (!v) return v.error();
+    if (v->find_first_of("\r\n") != std::string::npos || v->find('@') == std::string::npos)
+      return p + ".mail_from: must be one line holding an address";
+    c.mail_from = *v;
+  }
+  struct IntKey {
+    const char* key;
+    std::int64_t min, max;
+    std::function<void(std::int64_t)> set;
+  };
+  const IntKey keys[] = {
+      {"password_min_chars", 8, 128, [&](auto v) { c.password_min_chars = static_cast<std::size_t>(v); }},
+      {"argon2_memory_kib", 8192, 1048576, [&](auto v) { c.argon2_memory_kib = static_cast<std::size_t>(v); }},
+      {"argon2_iterations", 1, 10, [&](auto v) { c.argon2_iterations = static_cast<std::size_t>(v); }},
+      {"hashing_threads", 0, 64, [&](auto v) { c.hashing_threads = static_cast<unsigned>(v); }},
+      {"hashing_queue", 1, 100000, [&](auto v) { c.hashing_queue = static_cast<std::size_t>(v); }},
+      {"lockout_failures", 1, 1000, [&](auto v) { c.lockout_failures = static_cast<int>(v); }},
+      {"lockout_duration_seconds", 1, 86400, [&](auto v) { c.lockout_duration = std::chrono::seconds(v); }},
+      {"account_failures_per_hour", 1, 100000, [&](auto v) { c.account_failures_per_hour = static_cast<int>(v); }},
+      {"verification_token_lifetime_seconds", 60, 7 * 86400,
+       [&](auto v) { c.verification_token_lifetime = std::chrono::seconds(v); }},
+      {"reset_token_lifetime_seconds", 60, 86400, [&](auto v) { c.reset_token_lifetime = std::chrono::seconds(v); }},
+  };
+  for (const auto& k : keys) {
+    if (!n[k.key]) continue;
+    auto v = read_int(n[k.key], p + "." + k.key, k.min, k.max);
+    if (!v) return v.error();
+    k.set(*v);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_sessions(const YAML::Node& n, SessionsConfig& c) {
+  const std::string p = "sessions";
+  if (auto e = check_keys(n, p, {"refresh_grace_seconds", "idle_timeout_seconds", "lifetime_seconds",
+                                 "remember_me_lifetime_seconds"}))
+    return e;
+  struct Key {
+    const char* key;
+    std::int64_t min, max;
+    std::chrono::seconds* target;
+  };
+  const Key keys[] = {{"refresh_grace_seconds", 0, 300, &c.refresh_grace},
+                      {"idle_timeout_seconds", 60, 90 * 86400, &c.idle_timeout},
+                      {"lifetime_seconds", 60, 365 * 86400, &c.lifetime},
+                      {"remember_me_lifetime_seconds", 60, 365 * 86400, &c.remember_me_lifetime}};
+  for (const auto& k : keys) {
+    if (!n[k.key]) continue;
+    auto v = read_int(n[k.key], p + "." + k.key, k.min, k.max);
+    if (!v) return v.error();
+    *k.target = std::chrono::seconds(*v);
+  }
+  return std::nullopt;
+}
+
 // The spec's rate_limits block: group -> tier -> dimension.
 const std::map<std::string, std::map<std::string, std::set<std::string>>>& rate_limit_schema() {
   static const std::map<std::string, std::map<std::string, std::set<std::string>>> kSchema{
@@ -335,7 +406,7 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
   }
   Config cfg;
   if (root.IsNull()) return cfg;  // an empty file means all defaults
-  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens"})) return Err{*e};
+  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions"})) return Err{*e};
   try {
     if (root["server"])
       if (auto e = parse_server(root["server"], cfg.server)) return Err{*e};
@@ -349,6 +420,10 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
       if (auto e = parse_log(root["log"], cfg.log)) return Err{*e};
     if (root["tokens"])
       if (auto e = parse_tokens(root["tokens"], cfg.tokens)) return Err{*e};
+    if (root["identity"])
+      if (auto e = parse_identity(root["identity"], cfg.identity)) return Err{*e};
+    if (root["sessions"])
+      if (auto e = parse_sessions(root["sessions"], cfg.sessions)) return Err{*e};
     if (root["cors"])
       if (auto e = parse_cors(root["cors"], cfg.cors)) return Err{*e};
     if (root["rate_limits"])

@@ -79,9 +79,33 @@ struct TokensConfig {
   std::chrono::seconds key_refresh{10};          // how often the keyring re-reads the store
 };
 
+struct IdentityConfig {
+  bool require_email_verification = true;
+  std::size_t password_min_chars = 12;      // the maximum is fixed at 128
+  std::size_t argon2_memory_kib = 19456;    // OWASP: m=19 MiB, t=2, p=1
+  std::size_t argon2_iterations = 2;
+  unsigned hashing_threads = 0;             // 0 = one per core
+  std::size_t hashing_queue = 64;           // waiting hashes beyond this answer 503
+  int lockout_failures = 5;                 // consecutive, per (email, client address)
+  std::chrono::seconds lockout_duration{900};
+  int account_failures_per_hour = 100;      // per email, across addresses (NIST SP 800-63B)
+  std::chrono::seconds verification_token_lifetime{86400};
+  std::chrono::seconds reset_token_lifetime{900};
+  std::string mail_from = "archon-auth <no-reply@archon.local>";
+};
+
+struct SessionsConfig {
+  std::chrono::seconds refresh_grace{10};
+  std::chrono::seconds idle_timeout{86400};
+  std::chrono::seconds lifetime{86400};                 // without remember_me
+  std::chrono::seconds remember_me_lifetime{30 * 86400};
+};
+
 struct Config {
   ServerConfig server;
   TokensConfig tokens;
+  IdentityConfig identity;
+  SessionsConfig sessions;
   std::string data_dir = "./data";
   LogConfig log;
   CorsConfig cors;

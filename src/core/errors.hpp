@@ -29,6 +29,10 @@ namespace archon {
   X(kAuthTokenInvalid, "AUTH_TOKEN_INVALID", 401, "Invalid or expired token")                   \
   X(kAuthTokenExpired, "AUTH_TOKEN_EXPIRED", 401, "The token has expired")                      \
   X(kAuthInsufficientPermissions, "AUTH_INSUFFICIENT_PERMISSIONS", 403, "Insufficient permissions") \
+  X(kAuthAccountLocked, "AUTH_ACCOUNT_LOCKED", 401, "Too many failed attempts; try again later")   \
+  X(kAuthRefreshTokenReused, "AUTH_REFRESH_TOKEN_REUSED", 401,                                  \
+    "This refresh token was already used; the session has been signed out")                    \
+  X(kAuthOriginNotAllowed, "AUTH_ORIGIN_NOT_ALLOWED", 403, "Cookie requests must come from an allowed origin") \
   X(kUserNotFound, "USER_NOT_FOUND", 404, "User not found")                                     \
   X(kUserAlreadyExists, "USER_ALREADY_EXISTS", 409, "User with this email already exists")      \
   X(kUserEmailNotVerified, "USER_EMAIL_NOT_VERIFIED", 403, "The email address is not verified") \

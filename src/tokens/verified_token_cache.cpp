@@ -1,18 +1,13 @@
 #include "tokens/verified_token_cache.hpp"
 
-#include <openssl/evp.h>
+#include "crypto/random.hpp"
 
 namespace archon::tokens {
 
 VerifiedTokenCache::VerifiedTokenCache(std::size_t capacity)
     : per_shard_capacity_((capacity + kShards - 1) / kShards) {}
 
-std::string VerifiedTokenCache::digest(std::string_view token) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(token.data(), token.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
+std::string VerifiedTokenCache::digest(std::string_view token) { return crypto::sha256(token); }
 
 VerifiedTokenCache::Shard& VerifiedTokenCache::shard_for(const std::string& digest) const {
   // The digest is uniformly random: its first byte picks a shard evenly.

@@ -7,7 +7,7 @@ std::vector<SigningKeyRecord> SqliteTokenStore::list_signing_keys() {
     std::vector<SigningKeyRecord> out;
     Statement st(db,
                  "SELECT kid, kind, alg, public_jwk, sealed_private, created_at, activates_at FROM signing_keys "
-                 "ORDER BY activates_at, created_at, kid");
+                 "ORDER BY activates_at, created_at, rowid");  // rowid: insertion order breaks same-second ties
     while (st.step())
       out.push_back({st.column_text(0), st.column_text(1), st.column_text(2), st.column_text(3), st.column_blob(4),
                      st.column_int(5), st.column_int(6)});

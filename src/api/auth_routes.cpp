@@ -1,0 +1,232 @@
+// The account journey's public endpoints under /api/v2/auth: register, verify-email (and
+// resend), login, refresh, logout, password-reset (and confirm).
+#include "api/authn.hpp"
+#include "core/json_writer.hpp"
+#include "http/exchange.hpp"
+
+namespace archon::api {
+namespace {
+
+using http::FieldSpec;
+using http::FieldType;
+
+http::RouteOptions json_route(std::vector<FieldSpec> fields) {
+  http::RouteOptions o;
+  o.json_body = true;
+  o.schema = std::make_shared<http::BodySchema>(http::BodySchema{std::move(fields)});
+  return o;
+}
+
+std::string str(const boost::json::object& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+bool flag(const boost::json::object& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->value().is_bool() && it->value().get_bool();
+}
+
+constexpr std::string_view kCookiePath = "/api/v2/auth";
+
+void set_refresh_cookie(http::Exchange& ex, const std::string& token, std::int64_t max_age) {
+  ex.response().set(http::bhttp::field::set_cookie, "refresh_token=" + token + "; Path=" + std::string(kCookiePath) +
+                                                        "; Max-Age=" + std::to_string(max_age) +
+                                                        "; HttpOnly; Secure; SameSite=Strict");
+}
+void clear_refresh_cookie(http::Exchange& ex) {
+  ex.response().set(http::bhttp::field::set_cookie, "refresh_token=; Path=" + std::string(kCookiePath) +
+                                                        "; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
+}
+
+// The refresh_token cookie's value, if the request has one.
+std::string cookie_refresh_token(const http::Request& req) {
+  auto it = req.find(http::bhttp::field::cookie);
+  if (it == req.end()) return {};
+  std::string_view v(it->value().data(), it->value().size());
+  while (!v.empty()) {
+    auto semi = v.find(';');
+    std::string_view part = v.substr(0, semi);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.substr(0, 14) == "refresh_token=") return std::string(part.substr(14));
+    if (semi == std::string_view::npos) break;
+    v.remove_prefix(semi + 1);
+  }
+  return {};
+}
+
+boost::json::object session_json(const sessions::SessionTokens& t, bool include_refresh) {
+  boost::json::object data{{"access_token", t.access_token},
+                           {"token_type", "Bearer"},
+                           {"expires_in", t.expires_in},
+                           {"session_id", t.session_id}};
+  if (t.user) data["user"] = identity::user_json(*t.user);
+  if (include_refresh) data["refresh_token"] = t.refresh_token;
+  return data;
+}
+
+}  // namespace
+
+void register_auth_routes(http::Router& router, const Services& svc) {
+  router.add(
+      http::Verb::post, "/api/v2/auth/register",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        const auto& body = ex.body();
+        if (!flag(body, "terms_accepted")) {
+          ex.fail(ApiError::make(ErrorCode::kValidationConstraintViolation, {{"terms_accepted", "Must be true"}}));
+          co_return;
+        }
+        identity::RegisterInput in{str(body, "email"), str(body, "password"), str(body, "name"),
+                                   flag(body, "marketing_consent")};
+        auto r = co_await svc.accounts->register_user(std::move(in), request_info(ex));
+        if (!r) {
+          ex.fail(r.error());
+          co_return;
+        }
+        ex.reply(boost::json::object{{"user_id", r->user_id}, {"email", r->email}, {"email_verification_sent",
+                                                                                    svc.config->identity.require_email_verification}},
+                 http::Status::created);
+      },
+      json_route({{"email", FieldType::kString, true, {}, {}, 1, 320},
+                  {"password", FieldType::kString, true, {}, {}, 0, 4096},
+                  {"name", FieldType::kString, true, {}, {}, 0, 400},
+                  {"terms_accepted", FieldType::kBoolean, true},
+                  {"marketing_consent", FieldType::kBoolean}}));
+
+  router.add(
+      http::Verb::post, "/api/v2/auth/verify-email",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        auto r = svc.accounts->verify_email(str(ex.body(), "token"), request_info(ex));
+        if (!r) ex.fail(r.error());
+        else ex.reply(boost::json::object{{"email_verified", true}});
+        co_return;
+      },
+      json_route({{"token", FieldType::kString, true, {}, {}, 1, 256}}));
+
+  router.add(
+      http::Verb::post, "/api/v2/auth/verify-email/resend",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        svc.accounts->resend_verification(str(ex.body(), "email"), request_info(ex));
+        ex.reply(boost::json::object{{"accepted", true}}, http::Status::accepted);
+        co_return;
+      },
+      json_route({{"email", FieldType::kString, true, {}, {}, 1, 320}}));
+
+  router.add(
+      http::Verb::post, "/api/v2/auth/login",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        const auto& body = ex.body();
+        sessions::LoginInput in{str(body, "email"), str(body, "password"), flag(body, "remember_me"), "{}"};
+        if (auto d = body.find("device_info"); d != body.end() && d->value().is_object())
+          in.device_info = json::write(d->value());
+        auto r = co_await svc.sessions->login(std::move(in), request_info(ex));
+        if (!r) {
+          if (r.error().code == ErrorCode::kAuthAccountLocked || r.error().code == ErrorCode::kSystemServiceUnavailable) {
+            auto retry = r.error().details.if_contains("retry_after_seconds");
+            ex.response().set(http::bhttp::field::retry_after, retry ? json::write(*retry) : "1");
+          }
+          ex.fail(r.error());
+          co_return;
+        }
+        set_refresh_cookie(ex, r->refresh_token, r->refresh_max_age);
+        ex.reply(session_json(*r, flag(body, "return_refresh_token")));
+      },
+      json_route({{"email", FieldType::kString, true, {}, {}, 1, 320},
+                  {"password", FieldType::kString, true, {}, {}, 0, 4096},
+                  {"remember_me", FieldType::kBoolean},
+                  {"device_info", FieldType::kObject, false, {}, {}, {}, {}, 4096},
+                  {"return_refresh_token", FieldType::kBoolean}}));
+
+  http::RouteOptions refresh_options = json_route({{"refresh_token", FieldType::kString, false, {}, {}, 1, 256},
+                                                   {"return_refresh_token", FieldType::kBoolean}});
+  refresh_options.json_body = false;  // the body is optional: a cookie alone is a valid request
+  router.add(
+      http::Verb::post, "/api/v2/auth/refresh",
+      [svc, schema = refresh_options.schema](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        boost::json::object body;
+        if (!ex.request().body().empty()) {
+          auto parsed = http::read_json_body(ex.request(), schema.get());
+          if (!parsed) {
+            ex.fail(parsed.error());
+            co_return;
+          }
+          body = std::move(*parsed);
+        }
+        std::string token = str(body, "refresh_token");
+        bool from_cookie = token.empty();
+        if (from_cookie) {
+          token = cookie_refresh_token(ex.request());
+          if (token.empty()) {
+            ex.fail(ApiError::make(ErrorCode::kValidationRequiredField,
+                                   {{"refresh_token", "Send the refresh_token cookie or a refresh_token field"}}));
+            co_return;
+          }
+          // A cookie rides along with any cross-site request: demand an origin we trust (CSRF).
+          auto origin = ex.request().find(http::bhttp::field::origin);
+          const auto& allowed = svc.config->cors.allow_origins;
+          if (origin == ex.request().end() ||
+              std::find(allowed.begin(), allowed.end(), std::string(origin->value())) == allowed.end()) {
+            ex.fail(ApiError::make(ErrorCode::kAuthOriginNotAllowed, {{"origin", "Must be one of cors.allow_origins"}}));
+            co_return;
+          }
+        }
+        auto r = svc.sessions->refresh(token, request_info(ex));
+        if (!r) {
+          if (from_cookie) clear_refresh_cookie(ex);
+          ex.fail(r.error());
+          co_return;
+        }
+        set_refresh_cookie(ex, r->refresh_token, r->refresh_max_age);
+        ex.reply(session_json(*r, !from_cookie || flag(body, "return_refresh_token")));
+      },
+      refresh_options);
+
+  router.add(
+      http::Verb::post, "/api/v2/auth/logout",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        auto user = require_user(ex, svc);
+        if (!user) {
+          ex.fail(user.error());
+          co_return;
+        }
+        std::string scope = "local";
+        if (!ex.request().body().empty()) {
+          static const http::BodySchema schema{{{"scope", FieldType::kString, false, {}, {}, 1, 16}}};
+          auto parsed = http::read_json_body(ex.request(), &schema);
+          if (!parsed) {
+            ex.fail(parsed.error());
+            co_return;
+          }
+          if (auto s = str(*parsed, "scope"); !s.empty()) scope = s;
+        }
+        if (scope != "local" && scope != "others" && scope != "global") {
+          ex.fail(ApiError::make(ErrorCode::kValidationConstraintViolation,
+                                 {{"scope", "Must be local, others or global"}}));
+          co_return;
+        }
+        auto n = svc.sessions->logout(**user, scope, request_info(ex));
+        if (scope != "others") clear_refresh_cookie(ex);
+        ex.reply(boost::json::object{{"revoked_sessions", n}});
+      });
+
+  router.add(
+      http::Verb::post, "/api/v2/auth/password-reset",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        svc.accounts->request_password_reset(str(ex.body(), "email"), request_info(ex));
+        ex.reply(boost::json::object{{"accepted", true}}, http::Status::accepted);
+        co_return;
+      },
+      json_route({{"email", FieldType::kString, true, {}, {}, 1, 320}}));
+
+  router.add(
+      http::Verb::post, "/api/v2/auth/password-reset/confirm",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        auto r = co_await svc.accounts->confirm_password_reset(str(ex.body(), "token"), str(ex.body(), "new_password"),
+                                                               request_info(ex));
+        if (!r) ex.fail(r.error());
+        else ex.reply(boost::json::object{{"password_reset", true}});
+      },
+      json_route({{"token", FieldType::kString, true, {}, {}, 1, 256},
+                  {"new_password", FieldType::kString, true, {}, {}, 0, 4096}}));
+}
+
+}  // namespace archon::api

@@ -1,0 +1,91 @@
+#include "api/authn.hpp"
+
+#include <algorithm>
+
+#include "api/caller_auth.hpp"
+
+namespace archon::api {
+
+Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(http::Exchange& ex,
+                                                                              const Services& svc) {
+  std::string_view token = bearer_token(ex.request());
+  auto challenge = [&](const char* error) {
+    ex.response().set(http::bhttp::field::www_authenticate,
+                      std::string("Bearer realm=\"archon-auth\", error=\"") + error + "\"");
+  };
+  if (token.empty()) {
+    challenge("invalid_request");
+    return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required",
+                                     {{"authorization", "Send Authorization: Bearer <access token>"}})};
+  }
+  auto verified = svc.token_service->verify(token, tokens::TokenKind::kAccess);
+  if (!verified) {
+    challenge("invalid_token");
+    if (verified.error() == tokens::TokenError::kExpired) return Unexpected{ApiError::make(ErrorCode::kAuthTokenExpired)};
+    return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
+  }
+  ex.context().cache_hit = verified->cache_hit;
+  return verified->token;
+}
+
+std::optional<ApiError> require_permission(const Services& svc, const tokens::VerifiedToken& user,
+                                           std::string_view permission) {
+  auto record = svc.identity_store->find_user_by_id(user.subject);
+  bool allowed = record && record->is_active &&
+                 std::find(record->permissions.begin(), record->permissions.end(), permission) !=
+                     record->permissions.end();
+  if (allowed) return std::nullopt;
+  return ApiError::make(ErrorCode::kAuthInsufficientPermissions, {{"required_permission", permission}});
+}
+
+audit::RequestInfo request_info(http::Exchange& ex) {
+  auto ua = ex.request().find(http::bhttp::field::user_agent);
+  return {ex.context().request_id, ex.context().client_address,
+          ua == ex.request().end() ? std::string() : std::string(ua->value().substr(0, 512))};
+}
+
+}  // namespace archon::api
+
+#include <charconv>
+
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/parse_query.hpp>
+
+namespace archon::api {
+
+Expected<PageQuery, ApiError> parse_page_query(std::string_view target, std::map<std::string, std::string>* rest,
+                                               const std::vector<std::string>& allowed) {
+  PageQuery out;
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  auto params = boost::urls::parse_query(target.substr(q + 1));
+  if (!params) return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, {{"query", "Malformed query string"}})};
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = true;
+  boost::json::object problems;
+  auto number = [&](const std::string& key, const std::string& value, std::int64_t min, std::int64_t max,
+                    std::int64_t& target_value) {
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size()) problems[key] = "Must be an integer";
+    else if (v < min || v > max) problems[key] = "Must be between " + std::to_string(min) + " and " + std::to_string(max);
+    else target_value = v;
+  };
+  std::map<std::string, std::string> seen;
+  for (auto p : *params) {
+    std::string key = p.key.decode(opts), value = p.value.decode(opts);
+    if (seen.count(key)) {
+      problems[key] = "Must appear once";
+      continue;
+    }
+    seen[key] = value;
+    if (key == "page") number(key, value, 1, 1'000'000, out.page);
+    else if (key == "limit") number(key, value, 1, 100, out.limit);
+    else if (rest && std::find(allowed.begin(), allowed.end(), key) != allowed.end()) (*rest)[key] = value;
+    else problems[key] = "Unknown query parameter";
+  }
+  if (!problems.empty()) return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems))};
+  return out;
+}
+
+}  // namespace archon::api

@@ -1,0 +1,40 @@
+// The authentication and authorization steps of the request pipeline for user endpoints:
+// a Bearer access token (verified, deny-lists checked) and, for administration, a permission
+// read from the store (so a role removed a moment ago no longer counts).
+#pragma once
+#include <map>
+#include <memory>
+#include <vector>
+#include <string_view>
+
+#include "api/routes.hpp"
+#include "audit/audit_log.hpp"
+#include "core/errors.hpp"
+#include "core/expected.hpp"
+#include "http/exchange.hpp"
+#include "tokens/verified_token.hpp"
+
+namespace archon::api {
+
+// 401 AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (with WWW-Authenticate) unless the request carries
+// a valid access token.
+Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(http::Exchange& ex,
+                                                                              const Services& svc);
+// 403 AUTH_INSUFFICIENT_PERMISSIONS unless the (active) user currently holds `permission`.
+std::optional<ApiError> require_permission(const Services& svc, const tokens::VerifiedToken& user,
+                                           std::string_view permission);
+
+audit::RequestInfo request_info(http::Exchange& ex);
+
+// Pagination query parameters per the spec: page (1-based), limit 1..100 (default 20).
+struct PageQuery {
+  std::int64_t page = 1;
+  std::int64_t limit = 20;
+};
+// Parses the query string of `target`: page and limit (400/422 in the envelope when invalid);
+// every other parameter lands in `rest` when given (names must be in `allowed`, else 400).
+Expected<PageQuery, ApiError> parse_page_query(std::string_view target,
+                                               std::map<std::string, std::string>* rest = nullptr,
+                                               const std::vector<std::string>& allowed = {});
+
+}  // namespace archon::api

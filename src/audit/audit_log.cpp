@@ -1,0 +1,71 @@
+#include "audit/audit_log.hpp"
+
+#include <chrono>
+
+#include <boost/json/parse.hpp>
+
+#include "core/clock.hpp"
+#include "core/json_writer.hpp"
+#include "core/log.hpp"
+
+namespace archon::audit {
+
+void AuditLog::record(const RequestInfo& info, std::string event, std::string outcome, std::string actor,
+                      std::optional<std::string> user_id, boost::json::object details) {
+  store::AuditEventRecord e;
+  e.at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  e.event = std::move(event);
+  e.outcome = std::move(outcome);
+  e.actor = std::move(actor);
+  e.user_id = std::move(user_id);
+  e.request_id = info.request_id;
+  e.client_address = info.client_address;
+  e.user_agent = info.user_agent.substr(0, 512);
+  e.details = json::write(details);
+  log::info("audit", {{"event", e.event},
+                      {"outcome", e.outcome},
+                      {"actor", e.actor},
+                      {"user_id", e.user_id ? boost::json::value(*e.user_id) : nullptr},
+                      {"request_id", e.request_id}});
+  try {
+    store_.append_audit(std::move(e));
+  } catch (const std::exception& ex) {
+    log::error("audit append failed", {{"error", ex.what()}, {"request_id", info.request_id}});
+  }
+}
+
+AuditLog::Verification AuditLog::verify() const {
+  Verification v;
+  std::string prev(32, '\0');
+  for (const auto& e : store_.all_audit_events()) {
+    ++v.events;
+    if (e.prev_hash != prev || store::audit_event_hash(e) != e.hash) {
+      v.intact = false;
+      v.first_broken_seq = e.seq;
+      return v;
+    }
+    prev = e.hash;
+  }
+  return v;
+}
+
+boost::json::object to_json(const store::AuditEventRecord& e) {
+  boost::json::object details;
+  try {
+    auto parsed = boost::json::parse(e.details);
+    if (parsed.is_object()) details = parsed.as_object();
+  } catch (...) {
+  }
+  return {{"seq", e.seq},
+          {"at", clock::iso8601_utc(std::chrono::system_clock::time_point(std::chrono::seconds(e.at)))},
+          {"event", e.event},
+          {"outcome", e.outcome},
+          {"actor", e.actor},
+          {"user_id", e.user_id ? boost::json::value(*e.user_id) : nullptr},
+          {"request_id", e.request_id},
+          {"client_address", e.client_address},
+          {"user_agent", e.user_agent},
+          {"details", std::move(details)}};
+}
+
+}  // namespace archon::audit

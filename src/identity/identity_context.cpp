@@ -1,0 +1,57 @@
+#include "identity/identity_context.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "core/clock.hpp"
+
+namespace archon::identity {
+namespace {
+boost::json::value epoch_json(std::optional<std::int64_t> t) {
+  if (!t) return nullptr;
+  return boost::json::value(clock::iso8601_utc(std::chrono::system_clock::time_point(std::chrono::seconds(*t))));
+}
+boost::json::array strings(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+}  // namespace
+
+void deny_sessions(IdentityContext& ctx, const std::vector<std::string>& session_ids) {
+  std::int64_t until = ctx.now() + ctx.config.tokens.access.lifetime.count() + ctx.config.tokens.agent.lifetime.count() +
+                       ctx.config.tokens.leeway.count();
+  for (const auto& id : session_ids) ctx.tokens.revocations().revoke(tokens::RevocationSubject::kSession, id, until);
+}
+
+tokens::IssuedToken issue_access_token(IdentityContext& ctx, const store::UserRecord& user,
+                                       const std::string& session_id) {
+  boost::json::object claims{{"sub", user.id},
+                             {"email", user.email},
+                             {"roles", strings(user.roles)},
+                             {"permissions", strings(user.permissions)},
+                             // The agent types this user may run arrive with the agent catalog.
+                             {"agent_capabilities", boost::json::array{}},
+                             {"session_id", session_id}};
+  return ctx.tokens.issue(tokens::TokenKind::kAccess, std::move(claims), ctx.config.tokens.access.lifetime);
+}
+
+boost::json::object user_json(const store::UserRecord& u) {
+  boost::json::value prefs;
+  try {
+    prefs = boost::json::parse(u.preferences);
+  } catch (...) {
+    prefs = boost::json::object{};
+  }
+  return {{"id", u.id},
+          {"email", u.email},
+          {"name", u.name},
+          {"roles", strings(u.roles)},
+          {"permissions", strings(u.permissions)},
+          {"is_active", u.is_active},
+          {"email_verified", u.email_verified},
+          {"preferences", prefs},
+          {"created_at", epoch_json(u.created_at)},
+          {"last_login", epoch_json(u.last_login)}};
+}
+
+}  // namespace archon::identity

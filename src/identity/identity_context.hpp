@@ -1,0 +1,42 @@
+// What the account and session services share: the store, hashing, tokens, the KEK (for the
+// refresh grace window), the audit log and configuration. Owned by the composition root; the
+// services hold it by reference.
+#pragma once
+#include <functional>
+
+#include "audit/audit_log.hpp"
+#include "core/config.hpp"
+#include "crypto/key_encryption_key.hpp"
+#include "identity/hashing_pool.hpp"
+#include "identity/password_hasher.hpp"
+#include "observability/metrics.hpp"
+#include "store/identity_store.hpp"
+#include "tokens/token_service.hpp"
+
+namespace archon::identity {
+
+struct IdentityContext {
+  store::IdentityStore& store;
+  PasswordHasher& hasher;
+  HashingPool& pool;
+  tokens::TokenService& tokens;
+  const crypto::KeyEncryptionKey& kek;
+  audit::AuditLog& audit;
+  observability::Metrics& metrics;
+  const Config& config;
+  std::function<void()> mail_queued;  // wakes the outbox worker; may be empty
+  std::function<std::int64_t()> now = tokens::system_epoch_seconds;
+};
+
+// Puts the sessions on the deny-list so their access tokens stop working at once, until
+// the longest-lived of them would have expired anyway.
+void deny_sessions(IdentityContext& ctx, const std::vector<std::string>& session_ids);
+
+// The access token for a user in a session, with the spec's claims.
+tokens::IssuedToken issue_access_token(IdentityContext& ctx, const store::UserRecord& user,
+                                       const std::string& session_id);
+
+// The public view of a user (never a hash).
+boost::json::object user_json(const store::UserRecord& user);
+
+}  // namespace archon::identity

@@ -1,0 +1,188 @@
+// The identity and session store: users, roles, sessions, refresh tokens, email tokens,
+// login-failure counters and the audit trail. Each method is one atomic business operation
+// (the backend runs it in one transaction), so callers never see a half-written change and
+// the same contract holds on SQLite and PostgreSQL. Implementations are thread-safe.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/mail_outbox_repository.hpp"
+
+namespace archon::store {
+
+struct UserRecord {
+  std::string id;
+  std::string email;
+  std::string email_normalized;
+  std::string name;
+  std::string password_hash;
+  bool email_verified = false;
+  bool is_active = true;
+  bool marketing_consent = false;
+  std::string preferences = "{}";  // JSON object text
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  std::optional<std::int64_t> last_login;
+  std::vector<std::string> roles;        // filled on reads
+  std::vector<std::string> permissions;  // filled on reads, from the roles
+};
+
+struct EmailTokenRecord {
+  std::string token_hash;  // SHA-256 of the token mailed
+  std::string user_id;
+  std::string purpose;     // "verify_email" | "password_reset"
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+};
+
+struct SessionRecord {
+  std::string id;
+  std::string user_id;
+  std::int64_t created_at = 0;
+  std::int64_t last_seen_at = 0;
+  std::int64_t idle_expires_at = 0;
+  std::int64_t absolute_expires_at = 0;
+  bool remember_me = false;
+  std::string client_address;
+  std::string user_agent;
+  std::string device_info = "{}";
+  std::optional<std::int64_t> revoked_at;
+};
+
+struct RefreshTokenRecord {
+  std::string token_hash;
+  std::string session_id;
+  std::optional<std::string> parent_hash;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+};
+
+// Limits for login-failure counting (from config).
+struct LoginLimits {
+  int pair_failures = 5;            // consecutive failures per (email, client address)
+  std::int64_t pair_lock_seconds = 900;
+  int account_failures = 100;       // failures per email across all addresses ...
+  std::int64_t account_window_seconds = 3600;  // ... within this window
+  std::int64_t account_lock_seconds = 3600;
+};
+
+struct LoginAttempt {
+  bool allowed = false;          // false: locked; the password must not be checked
+  int attempts_remaining = 0;    // for the pair, after this attempt if it fails
+  std::int64_t locked_until = 0;
+};
+
+struct RefreshOutcome {
+  enum class Kind { kRotated, kGraceReplay, kReuseDetected, kInvalid, kSessionEnded };
+  Kind kind = Kind::kInvalid;
+  std::string session_id;
+  std::string user_id;
+  std::string replay_sealed_child;  // kGraceReplay: the successor, sealed
+  std::int64_t session_absolute_expires_at = 0;
+};
+
+struct UserQuery {
+  std::string q;                   // substring of email or name
+  std::optional<std::string> role;
+  std::optional<bool> is_active;
+  std::string sort_by = "created_at";  // created_at | email | name | last_login
+  bool descending = true;
+  std::int64_t page = 1;
+  std::int64_t limit = 20;
+};
+
+struct AuditEventRecord {
+  std::int64_t seq = 0;
+  std::int64_t at = 0;
+  std::string event;     // "login", "register", ...
+  std::string outcome;   // "success" | "failure" | "locked" | ...
+  std::string actor;     // user id, client id, "anonymous" or "system"
+  std::optional<std::string> user_id;  // whose account the event concerns
+  std::string request_id;
+  std::string client_address;
+  std::string user_agent;
+  std::string details = "{}";  // JSON object text; never secrets
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct AuditQuery {
+  std::optional<std::string> user_id;
+  std::optional<std::string> event;
+  std::int64_t page = 1;
+  std::int64_t limit = 20;
+};
+
+class IdentityStore {
+ public:
+  virtual ~IdentityStore() = default;
+
+  // --- users ---
+  // Inserts the user, their roles, an email token and its mail. False if the email is taken.
+  virtual bool create_user(const UserRecord& user, const std::vector<std::string>& roles,
+                           const std::optional<EmailTokenRecord>& token, const std::optional<OutboxMessage>& mail) = 0;
+  virtual std::optional<UserRecord> find_user_by_email(const std::string& email_normalized) = 0;
+  virtual std::optional<UserRecord> find_user_by_id(const std::string& id) = 0;
+  virtual void update_profile(const std::string& user_id, const std::optional<std::string>& name,
+                              const std::optional<std::string>& preferences, std::int64_t now) = 0;
+  virtual void update_password_hash(const std::string& user_id, const std::string& hash, std::int64_t now) = 0;
+  // Admin changes; returns the ids of sessions revoked (deactivation revokes every session).
+  virtual std::vector<std::string> update_user_admin(const std::string& user_id, const std::optional<std::string>& name,
+                                                     const std::optional<std::vector<std::string>>& roles,
+                                                     const std::optional<bool>& is_active, std::int64_t now) = 0;
+  virtual std::pair<std::vector<UserRecord>, std::int64_t> list_users(const UserQuery& query) = 0;
+
+  // --- email tokens and mail ---
+  // Stores a new token (older unused ones of the same purpose die) and queues its mail.
+  virtual void issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail) = 0;
+  virtual void enqueue_mail(const OutboxMessage& mail, std::int64_t now) = 0;
+  // Single use: marks the email verified; the user id, or nullopt if unknown, used or expired.
+  virtual std::optional<std::string> verify_email(const std::string& token_hash, std::int64_t now) = 0;
+  // Single use: sets the password, revokes every session, clears login failures for the email.
+  // Returns the user id and the revoked session ids, or nullopt.
+  virtual std::optional<std::pair<std::string, std::vector<std::string>>> reset_password(
+      const std::string& token_hash, const std::string& new_hash, std::int64_t now) = 0;
+
+  // --- login failures ---
+  // Reserves one attempt atomically (counted as a failure until login_succeeded clears it), so
+  // parallel guesses can never exceed the limits.
+  virtual LoginAttempt begin_login_attempt(const std::string& email_normalized, const std::string& client_address,
+                                           const LoginLimits& limits, std::int64_t now) = 0;
+  virtual void login_succeeded(const std::string& email_normalized, const std::string& client_address) = 0;
+
+  // --- sessions and refresh tokens ---
+  // Creates the session and its first refresh token; records last_login; optionally replaces
+  // the password hash (rehash on login).
+  virtual void create_session(const SessionRecord& session, const RefreshTokenRecord& refresh,
+                              const std::optional<std::string>& new_password_hash) = 0;
+  // Rotation with reuse detection, atomically: see RefreshOutcome. `child` (its hash and
+  // created_at; the store sets session, parent and expiry) is inserted only on kRotated;
+  // `sealed_child` is kept for the grace window.
+  virtual RefreshOutcome rotate_refresh_token(const std::string& presented_hash, const RefreshTokenRecord& child,
+                                              const std::string& sealed_child, std::int64_t now,
+                                              std::int64_t grace_seconds, std::int64_t idle_seconds) = 0;
+  virtual std::optional<SessionRecord> find_session(const std::string& session_id) = 0;
+  virtual std::vector<SessionRecord> list_active_sessions(const std::string& user_id, std::int64_t now) = 0;
+  // scope: "local" (just session_id), "others" (all but session_id), "global" (all).
+  virtual std::vector<std::string> revoke_sessions(const std::string& user_id, const std::string& scope,
+                                                   const std::string& session_id, const std::string& reason,
+                                                   std::int64_t now) = 0;
+  // One session of one user; false if it is not theirs or not active.
+  virtual bool revoke_user_session(const std::string& user_id, const std::string& session_id,
+                                   const std::string& reason, std::int64_t now) = 0;
+
+  // --- audit ---
+  // Appends with hash chaining (prev_hash and hash are computed by the store).
+  virtual void append_audit(AuditEventRecord event) = 0;
+  virtual std::pair<std::vector<AuditEventRecord>, std::int64_t> list_audit(const AuditQuery& query) = 0;
+  // Every event, oldest first, for chain verification.
+  virtual std::vector<AuditEventRecord> all_audit_events() = 0;
+};
+
+// The audit chain: hash = SHA-256(prev_hash || canonical fields). Shared by the stores (to
+// append) and `archon-auth audit verify` (to check).
+std::string audit_event_hash(const AuditEventRecord& event);
+
+}  // namespace archon::store
