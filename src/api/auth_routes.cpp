@@ -77,7 +77,9 @@ void register_auth_routes(http::Router& router, const Services& svc) {
         }
         identity::RegisterInput in{str(body, "email"), str(body, "password"), str(body, "name"),
                                    flag(body, "marketing_consent")};
-        auto r = co_await svc.accounts->register_user(std::move(in), request_info(ex));
+        // Arguments are named locals, never temporaries in the co_await (GCC 12 frees those twice).
+        audit::RequestInfo info = request_info(ex);
+        auto r = co_await svc.accounts->register_user(std::move(in), std::move(info));
         if (!r) {
           ex.fail(r.error());
           co_return;
@@ -118,7 +120,8 @@ void register_auth_routes(http::Router& router, const Services& svc) {
         sessions::LoginInput in{str(body, "email"), str(body, "password"), flag(body, "remember_me"), "{}"};
         if (auto d = body.find("device_info"); d != body.end() && d->value().is_object())
           in.device_info = json::write(d->value());
-        auto r = co_await svc.sessions->login(std::move(in), request_info(ex));
+        audit::RequestInfo info = request_info(ex);
+        auto r = co_await svc.sessions->login(std::move(in), std::move(info));
         if (!r) {
           if (r.error().code == ErrorCode::kAuthAccountLocked || r.error().code == ErrorCode::kSystemServiceUnavailable) {
             auto retry = r.error().details.if_contains("retry_after_seconds");
@@ -220,8 +223,9 @@ void register_auth_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::post, "/api/v2/auth/password-reset/confirm",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        auto r = co_await svc.accounts->confirm_password_reset(str(ex.body(), "token"), str(ex.body(), "new_password"),
-                                                               request_info(ex));
+        std::string token = str(ex.body(), "token"), new_password = str(ex.body(), "new_password");
+        audit::RequestInfo info = request_info(ex);
+        auto r = co_await svc.accounts->confirm_password_reset(std::move(token), std::move(new_password), std::move(info));
         if (!r) ex.fail(r.error());
         else ex.reply(boost::json::object{{"password_reset", true}});
       },

@@ -59,9 +59,12 @@ void register_me_routes(http::Router& router, const Services& svc) {
           ex.fail(user.error());
           co_return;
         }
-        auto r = co_await svc.accounts->change_password(**user, std::string(ex.body().at("current_password").as_string()),
-                                                        std::string(ex.body().at("new_password").as_string()),
-                                                        request_info(ex));
+        tokens::VerifiedToken caller = **user;
+        std::string current(ex.body().at("current_password").as_string());
+        std::string next(ex.body().at("new_password").as_string());
+        audit::RequestInfo info = request_info(ex);
+        auto r = co_await svc.accounts->change_password(std::move(caller), std::move(current), std::move(next),
+                                                        std::move(info));
         if (!r) ex.fail(r.error());
         else ex.reply(boost::json::object{{"revoked_sessions", *r}});
       },

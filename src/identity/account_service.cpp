@@ -68,7 +68,7 @@ boost::asio::awaitable<Expected<RegisterResult, ApiError>> AccountService::regis
 
   // Hash before looking at whether the email exists: both paths cost the same.
   std::string password = std::move(in.password);
-  auto hash = co_await ctx_.pool.run<std::string>([&] { return ctx_.hasher.hash(password); });
+  auto hash = co_await hash_password(ctx_, password);
   std::fill(password.begin(), password.end(), '\0');
   if (!hash) co_return Unexpected{busy()};
 
@@ -147,7 +147,7 @@ void AccountService::request_password_reset(const std::string& raw_email, const 
 boost::asio::awaitable<Expected<std::monostate, ApiError>> AccountService::confirm_password_reset(
     std::string token, std::string new_password, audit::RequestInfo info) {
   if (auto problem = check_new_password(new_password)) co_return Unexpected{*problem};
-  auto hash = co_await ctx_.pool.run<std::string>([&] { return ctx_.hasher.hash(new_password); });
+  auto hash = co_await hash_password(ctx_, new_password);
   std::fill(new_password.begin(), new_password.end(), '\0');
   if (!hash) co_return Unexpected{busy()};
   auto result = ctx_.store.reset_password(crypto::sha256(token), *hash, ctx_.now());
@@ -172,7 +172,7 @@ boost::asio::awaitable<Expected<std::size_t, ApiError>> AccountService::change_p
   if (!user || !user->is_active) co_return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
   if (auto problem = check_new_password(next)) co_return Unexpected{*problem};
   std::string stored = user->password_hash;
-  auto ok = co_await ctx_.pool.run<VerifyResult>([&] { return ctx_.hasher.verify(current, stored); });
+  auto ok = co_await verify_password(ctx_, current, &stored);
   std::fill(current.begin(), current.end(), '\0');
   if (!ok) co_return Unexpected{busy()};
   if (!ok->ok) {
@@ -180,7 +180,7 @@ boost::asio::awaitable<Expected<std::size_t, ApiError>> AccountService::change_p
     co_return Unexpected{ApiError::make(ErrorCode::kAuthInvalidCredentials, "The current password is wrong",
                                         {{"current_password", "Does not match"}})};
   }
-  auto hash = co_await ctx_.pool.run<std::string>([&] { return ctx_.hasher.hash(next); });
+  auto hash = co_await hash_password(ctx_, next);
   std::fill(next.begin(), next.end(), '\0');
   if (!hash) co_return Unexpected{busy()};
   std::int64_t now = ctx_.now();

@@ -35,6 +35,27 @@ tokens::IssuedToken issue_access_token(IdentityContext& ctx, const store::UserRe
   return ctx.tokens.issue(tokens::TokenKind::kAccess, std::move(claims), ctx.config.tokens.access.lifetime);
 }
 
+// The work is a named std::function, never a temporary inside the co_await expression:
+// GCC 12 destroys such temporaries twice (a double free with by-value captures).
+boost::asio::awaitable<std::optional<std::string>> hash_password(IdentityContext& ctx, const std::string& password) {
+  std::function<std::string()> work = [&ctx, &password] { return ctx.hasher.hash(password); };
+  auto result = co_await ctx.pool.run<std::string>(std::move(work));
+  co_return result;
+}
+
+boost::asio::awaitable<std::optional<VerifyResult>> verify_password(IdentityContext& ctx, const std::string& password,
+                                                                    const std::string* stored) {
+  std::function<VerifyResult()> work = [&ctx, &password, stored] {
+    if (!stored) {
+      ctx.hasher.verify_dummy(password);
+      return VerifyResult{false, false};
+    }
+    return ctx.hasher.verify(password, *stored);
+  };
+  auto result = co_await ctx.pool.run<VerifyResult>(std::move(work));
+  co_return result;
+}
+
 boost::json::object user_json(const store::UserRecord& u) {
   boost::json::value prefs;
   try {

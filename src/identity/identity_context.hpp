@@ -3,6 +3,9 @@
 // services hold it by reference.
 #pragma once
 #include <functional>
+#include <optional>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "audit/audit_log.hpp"
 #include "core/config.hpp"
@@ -35,6 +38,13 @@ void deny_sessions(IdentityContext& ctx, const std::vector<std::string>& session
 // The access token for a user in a session, with the spec's claims.
 tokens::IssuedToken issue_access_token(IdentityContext& ctx, const store::UserRecord& user,
                                        const std::string& session_id);
+
+// Argon2id on the bounded pool; nullopt when the pool is full (answer 503). `stored` null
+// means "no such account": the same work is spent against a dummy hash and the result is a
+// failure, so an unknown email costs what a wrong password costs.
+boost::asio::awaitable<std::optional<std::string>> hash_password(IdentityContext& ctx, const std::string& password);
+boost::asio::awaitable<std::optional<VerifyResult>> verify_password(IdentityContext& ctx, const std::string& password,
+                                                                    const std::string* stored);
 
 // The public view of a user (never a hash).
 boost::json::object user_json(const store::UserRecord& user);

@@ -45,17 +45,8 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
   auto user = email ? ctx_.store.find_user_by_email(normalized) : std::nullopt;
   // The same Argon2id work whether or not the account exists, so time tells nothing.
   std::string password = std::move(in.password);
-  std::optional<identity::VerifyResult> verified;
-  if (user) {
-    std::string stored = user->password_hash;
-    verified = co_await ctx_.pool.run<identity::VerifyResult>(
-        [&, stored] { return ctx_.hasher.verify(password, stored); });
-  } else {
-    verified = co_await ctx_.pool.run<identity::VerifyResult>([&] {
-      ctx_.hasher.verify_dummy(password);
-      return identity::VerifyResult{false, false};
-    });
-  }
+  std::optional<identity::VerifyResult> verified =
+      co_await identity::verify_password(ctx_, password, user ? &user->password_hash : nullptr);
   if (!verified)
     co_return Unexpected{ApiError::make(ErrorCode::kSystemServiceUnavailable, "The server is busy; retry shortly",
                                         {{"retry_after_seconds", 1}})};
@@ -79,7 +70,7 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
 
   std::optional<std::string> rehash;
   if (verified->needs_rehash) {
-    rehash = co_await ctx_.pool.run<std::string>([&] { return ctx_.hasher.hash(password); });
+    rehash = co_await identity::hash_password(ctx_, password);
   }
   std::fill(password.begin(), password.end(), '\0');
 
