@@ -4,7 +4,9 @@
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include "api/authn.hpp"
 #include "api/caller_auth.hpp"
+#include "crypto/random.hpp"
 #include "api/routes.hpp"
 #include "core/log.hpp"
 #include "http/exchange.hpp"
@@ -131,8 +133,17 @@ void register_token_routes(http::Router& router, const Services& svc) {
       co_return;
     }
     // RFC 7009 §2.2: the answer is the same whether the token was valid, unknown or expired,
-    // so revocation is no oracle. Refresh tokens are opaque and arrive with the identity issue.
+    // so revocation is no oracle.
     auto verified = svc.token_service->verify_any(request->token);
+    if (!verified && svc.identity_store) {
+      // Not a JWT of ours: perhaps an opaque refresh token, which ends its whole session.
+      if (auto session = svc.identity_store->revoke_session_by_refresh_token(crypto::sha256(request->token),
+                                                                              tokens::system_epoch_seconds())) {
+        identity::deny_sessions(*svc.identity_context, {*session});
+        svc.audit->record(request_info(ex), "token_revoked", "success", caller && *caller ? (*caller)->id : "holder",
+                          std::nullopt, {{"kind", "refresh"}, {"session_id", *session}});
+      }
+    }
     if (verified) {
       const auto& t = *verified->token;
       svc.token_service->revocations().revoke(tokens::RevocationSubject::kJti, t.jti,

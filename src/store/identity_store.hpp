@@ -169,6 +169,10 @@ class IdentityStore {
   virtual std::vector<std::string> revoke_sessions(const std::string& user_id, const std::string& scope,
                                                    const std::string& session_id, const std::string& reason,
                                                    std::int64_t now) = 0;
+  // RFC 7009 for refresh tokens: ends the session the token belongs to (its whole family).
+  // Returns the session id, or nullopt for an unknown token.
+  virtual std::optional<std::string> revoke_session_by_refresh_token(const std::string& token_hash,
+                                                                     std::int64_t now) = 0;
   // One session of one user; false if it is not theirs or not active.
   virtual bool revoke_user_session(const std::string& user_id, const std::string& session_id,
                                    const std::string& reason, std::int64_t now) = 0;

@@ -180,6 +180,22 @@ std::vector<std::string> SqliteIdentityStore::revoke_sessions(const std::string&
   return ids;
 }
 
+std::optional<std::string> SqliteIdentityStore::revoke_session_by_refresh_token(const std::string& token_hash,
+                                                                                std::int64_t now) {
+  std::optional<std::string> session_id;
+  db_.transaction([&](sqlite3* db) {
+    Statement st(db, "SELECT session_id FROM refresh_tokens WHERE token_hash = ?");
+    st.bind_blob(1, token_hash);
+    if (!st.step()) return;
+    session_id = st.column_text(0);
+    Statement(db, "UPDATE sessions SET revoked_at = ?, revoke_reason = 'token_revoked' WHERE id = ? AND revoked_at IS NULL")
+        .bind(1, now)
+        .bind(2, *session_id)
+        .run();
+  });
+  return session_id;
+}
+
 bool SqliteIdentityStore::revoke_user_session(const std::string& user_id, const std::string& session_id,
                                               const std::string& reason, std::int64_t now) {
   bool revoked = false;

@@ -44,6 +44,8 @@ class SqliteIdentityStore final : public IdentityStore {
   std::vector<std::string> revoke_sessions(const std::string& user_id, const std::string& scope,
                                            const std::string& session_id, const std::string& reason,
                                            std::int64_t now) override;
+  std::optional<std::string> revoke_session_by_refresh_token(const std::string& token_hash,
+                                                             std::int64_t now) override;
   bool revoke_user_session(const std::string& user_id, const std::string& session_id, const std::string& reason,
                            std::int64_t now) override;
 
