@@ -123,7 +123,7 @@ void register_auth_routes(http::Router& router, const Services& svc) {
         audit::RequestInfo info = request_info(ex);
         auto r = co_await svc.sessions->login(std::move(in), std::move(info));
         if (!r) {
-          if (r.error().code == ErrorCode::kAuthAccountLocked || r.error().code == ErrorCode::kSystemServiceUnavailable) {
+          if (r.error().code == ErrorCode::kAuthAccountLocked) {
             auto retry = r.error().details.if_contains("retry_after_seconds");
             ex.response().set(http::bhttp::field::retry_after, retry ? json::write(*retry) : "1");
           }

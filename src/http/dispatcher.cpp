@@ -53,6 +53,12 @@ Dispatcher::Dispatcher(const Router& router, CorsPolicy cors, observability::Met
 
 void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Response& res) const {
   res.result(error_http_status(error.code));
+  // Every 503 and 429 tells the client when to come back (the handler may have set a better value).
+  if ((error.code == ErrorCode::kSystemServiceUnavailable || error.code == ErrorCode::kRateLimitExceeded) &&
+      !res.count(bhttp::field::retry_after)) {
+    auto hint = error.details.if_contains("retry_after_seconds");
+    res.set(bhttp::field::retry_after, hint && hint->is_int64() ? std::to_string(hint->get_int64()) : "1");
+  }
   res.set(bhttp::field::content_type, "application/json");
   res.body() = envelope_error(error, ctx);
 }
