@@ -28,6 +28,7 @@ sources=(
   src/crypto/jws_algorithm.cpp
   src/crypto/signing_key.cpp
   src/crypto/verification_key.cpp
+  src/crypto/openssl_support.cpp
   src/core/strict_json.cpp
 )
 echo "fuzz: building $binary with $CXX"

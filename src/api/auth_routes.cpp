@@ -139,7 +139,7 @@ void register_auth_routes(http::Router& router, const Services& svc) {
                   {"device_info", FieldType::kObject, false, {}, {}, {}, {}, 4096},
                   {"return_refresh_token", FieldType::kBoolean}}));
 
-  http::RouteOptions refresh_options = json_route({{"refresh_token", FieldType::kString, false, {}, {}, 1, 256},
+  http::RouteOptions refresh_options = json_route({{"refresh_token", FieldType::kString, false, {}, {}, 0, 256},
                                                    {"return_refresh_token", FieldType::kBoolean}});
   refresh_options.json_body = false;  // the body is optional: a cookie alone is a valid request
   router.add(

@@ -58,7 +58,10 @@ Expected<PageQuery, ApiError> parse_page_query(std::string_view target, std::map
   PageQuery out;
   auto q = target.find('?');
   if (q == std::string_view::npos) return out;
-  auto params = boost::urls::parse_query(target.substr(q + 1));
+  // A NUL-terminated copy: Boost.URL 1.81's parse_query reads its input with strlen (ASan
+  // caught it reading past the request target), so never hand it a view into a larger buffer.
+  const std::string query(target.substr(q + 1));
+  auto params = boost::urls::parse_query(query);
   if (!params) return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, {{"query", "Malformed query string"}})};
   boost::urls::encoding_opts opts;
   opts.space_as_plus = true;

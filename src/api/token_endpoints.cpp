@@ -33,6 +33,7 @@ Expected<TokenRequest, ApiError> read_token_request(const http::Request& req) {
   std::string_view ct = ct_it == req.end() ? std::string_view() : std::string_view(ct_it->value().data(), ct_it->value().size());
   TokenRequest out;
   if (is_form(ct)) {
+    // The body is a std::string, so NUL-terminated: Boost.URL 1.81's parse_query relies on it.
     auto params = boost::urls::parse_query(req.body());
     if (!params) return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, {{"body", "Malformed form"}})};
     boost::json::object unknown;

@@ -1,6 +1,7 @@
 // The error taxonomy every client sees: the spec's CATEGORY_SPECIFIC codes, extended where the
 // HTTP layer needs its own, each bound to one HTTP status and a safe default message.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,11 @@ struct ApiError {
   ErrorCode code;
   std::string message;
   boost::json::object details;
+  // Rarely needed: the same code under another status (a bad emailed token is the request's
+  // fault, 400, not a failed authentication, 401).
+  std::optional<unsigned> status = std::nullopt;
+
+  unsigned http_status() const { return status.value_or(error_http_status(code)); }
 
   static ApiError make(ErrorCode code, boost::json::object details = {});
   static ApiError make(ErrorCode code, std::string message, boost::json::object details = {});

@@ -8,44 +8,23 @@
 #include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/encoder.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "crypto/openssl_support.hpp"
 #include "crypto/verification_key.hpp"
 
 namespace archon::crypto {
 namespace {
 
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* ctx) const noexcept { EVP_PKEY_CTX_free(ctx); }
-};
-struct BignumDeleter {
-  void operator()(BIGNUM* bn) const noexcept { BN_free(bn); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const noexcept { ECDSA_SIG_free(sig); }
-};
+using detail::kEs256CoordinateBytes;
+
 struct DecoderCtxDeleter {
   void operator()(OSSL_DECODER_CTX* ctx) const noexcept { OSSL_DECODER_CTX_free(ctx); }
 };
 struct EncoderCtxDeleter {
   void operator()(OSSL_ENCODER_CTX* ctx) const noexcept { OSSL_ENCODER_CTX_free(ctx); }
 };
-
-// Leaves the thread's OpenSSL error queue empty on every exit, so that a failure here is never
-// reported later by unrelated code (TLS) that happens to run on the same thread.
-struct ErrorQueueGuard {
-  ErrorQueueGuard() = default;
-  ErrorQueueGuard(const ErrorQueueGuard&) = delete;
-  ErrorQueueGuard& operator=(const ErrorQueueGuard&) = delete;
-  ~ErrorQueueGuard() { ERR_clear_error(); }
-};
-
-constexpr std::size_t kEs256CoordinateBytes = 32;
 
 [[noreturn]] void throw_openssl_failure(const char* what) {
   throw std::runtime_error(std::string("OpenSSL failure: ") + what);
@@ -55,8 +34,7 @@ constexpr std::size_t kEs256CoordinateBytes = 32;
 // (RFC 7518 §3.4), each integer left-padded with zeros to 32 bytes.
 std::string der_ecdsa_to_raw(const unsigned char* der, std::size_t der_len) {
   const unsigned char* cursor = der;
-  std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> sig(
-      d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der_len)));
+  detail::EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der_len)));
   if (!sig) throw_openssl_failure("ES256 signature is not DER");
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
@@ -114,7 +92,7 @@ std::optional<KeyError> check_key_fits_algorithm(const EVP_PKEY* key, JwsAlgorit
       BIGNUM* exponent_raw = nullptr;
       if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &exponent_raw) != 1)
         return KeyError::kWeakKey;
-      std::unique_ptr<BIGNUM, BignumDeleter> exponent(exponent_raw);
+      BignumPtr exponent(exponent_raw);
       // An even or unit exponent is no RSA key; past 64 bits OpenSSL refuses large moduli anyway.
       if (!BN_is_odd(exponent.get()) || BN_is_one(exponent.get()) ||
           BN_num_bits(exponent.get()) > 64)
@@ -141,7 +119,7 @@ std::optional<KeyError> check_key_fits_algorithm(const EVP_PKEY* key, JwsAlgorit
 
 SigningKey SigningKey::generate(JwsAlgorithm alg, std::string kid, int rsa_modulus_bits) {
   if (!is_valid_kid(kid)) throw std::invalid_argument("SigningKey::generate: invalid kid");
-  ErrorQueueGuard clear_errors;
+  detail::ErrorQueueGuard clear_errors;
   EVP_PKEY* generated = nullptr;
   switch (alg) {
     case JwsAlgorithm::kRS256:
@@ -168,7 +146,7 @@ Expected<SigningKey, KeyError> SigningKey::from_pkcs8_pem(std::string_view pem, 
   // blocks, and no encrypted PKCS#8 (no passphrase callback is set, so OpenSSL never prompts).
   if (pem.find("-----BEGIN PRIVATE KEY-----") == std::string_view::npos)
     return Unexpected{KeyError::kMalformedPem};
-  ErrorQueueGuard clear_errors;
+  detail::ErrorQueueGuard clear_errors;
   EVP_PKEY* decoded = nullptr;
   std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxDeleter> decoder(OSSL_DECODER_CTX_new_for_pkey(
       &decoded, "PEM", "PrivateKeyInfo", nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr));
@@ -180,15 +158,14 @@ Expected<SigningKey, KeyError> SigningKey::from_pkcs8_pem(std::string_view pem, 
   if (!ok || !key) return Unexpected{KeyError::kMalformedPem};
 
   if (auto error = detail::check_key_fits_algorithm(key.get(), alg)) return Unexpected{*error};
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> check_ctx(
-      EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  detail::PkeyCtxPtr check_ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   if (!check_ctx || EVP_PKEY_pairwise_check(check_ctx.get()) != 1)
     return Unexpected{KeyError::kInconsistentPrivateKey};
   return SigningKey(std::move(key), alg, std::move(kid));
 }
 
 std::string SigningKey::to_pkcs8_pem() const {
-  ErrorQueueGuard clear_errors;
+  detail::ErrorQueueGuard clear_errors;
   std::unique_ptr<OSSL_ENCODER_CTX, EncoderCtxDeleter> encoder(OSSL_ENCODER_CTX_new_for_pkey(
       key_.get(), EVP_PKEY_KEYPAIR, "PEM", "PrivateKeyInfo", nullptr));
   unsigned char* data = nullptr;
@@ -201,8 +178,8 @@ std::string SigningKey::to_pkcs8_pem() const {
 }
 
 std::string SigningKey::sign(std::string_view signing_input) const {
-  ErrorQueueGuard clear_errors;
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  detail::ErrorQueueGuard clear_errors;
+  detail::MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pkey_ctx = nullptr;  // owned by ctx
   // Ed25519 hashes internally (PureEdDSA), so it takes no digest.
   const char* digest = algorithm_ == JwsAlgorithm::kEdDSA ? nullptr : "SHA256";

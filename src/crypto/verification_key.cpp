@@ -8,30 +8,25 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
 #include "crypto/base64url.hpp"
+#include "crypto/openssl_support.hpp"
 
 namespace archon::crypto {
 namespace {
 
 namespace bj = boost::json;
 
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* ctx) const noexcept { EVP_PKEY_CTX_free(ctx); }
-};
-struct BignumDeleter {
-  void operator()(BIGNUM* bn) const noexcept { BN_free(bn); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const noexcept { ECDSA_SIG_free(sig); }
-};
+using detail::BignumPtr;
+using detail::EcdsaSigPtr;
+using detail::ErrorQueueGuard;
+using detail::kEs256CoordinateBytes;
+using detail::MdCtxPtr;
+using detail::PkeyCtxPtr;
+
 struct ParamBuildDeleter {
   void operator()(OSSL_PARAM_BLD* bld) const noexcept { OSSL_PARAM_BLD_free(bld); }
 };
@@ -41,19 +36,8 @@ struct ParamDeleter {
 struct OpensslBufferDeleter {
   void operator()(unsigned char* buffer) const noexcept { OPENSSL_free(buffer); }
 };
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
 using ParamsPtr = std::unique_ptr<OSSL_PARAM, ParamDeleter>;
 
-// See signing_key.cpp: no stale OpenSSL errors are left for unrelated code on this thread.
-struct ErrorQueueGuard {
-  ErrorQueueGuard() = default;
-  ErrorQueueGuard(const ErrorQueueGuard&) = delete;
-  ErrorQueueGuard& operator=(const ErrorQueueGuard&) = delete;
-  ~ErrorQueueGuard() { ERR_clear_error(); }
-};
-
-constexpr std::size_t kEs256CoordinateBytes = 32;
 constexpr std::size_t kRawSignatureBytes = 64;  // ES256 r||s and Ed25519 alike
 constexpr std::size_t kEd25519KeyBytes = 32;
 
@@ -291,7 +275,7 @@ bool VerificationKey::verify(std::string_view signing_input,
     if (!is_valid_ecdsa_scalar(sig_bytes) ||
         !is_valid_ecdsa_scalar(sig_bytes + kEs256CoordinateBytes))
       return false;
-    std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> ecdsa(ECDSA_SIG_new());
+    EcdsaSigPtr ecdsa(ECDSA_SIG_new());
     BignumPtr r(BN_bin2bn(sig_bytes, kEs256CoordinateBytes, nullptr));
     BignumPtr s(BN_bin2bn(sig_bytes + kEs256CoordinateBytes, kEs256CoordinateBytes, nullptr));
     if (!ecdsa || !r || !s || ECDSA_SIG_set0(ecdsa.get(), r.get(), s.get()) != 1) return false;
@@ -307,7 +291,7 @@ bool VerificationKey::verify(std::string_view signing_input,
     der_len = signature.size();
   }
 
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pkey_ctx = nullptr;  // owned by ctx
   const char* digest = algorithm_ == JwsAlgorithm::kEdDSA ? nullptr : "SHA256";
   if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), &pkey_ctx, digest, nullptr, nullptr, key_.get(),

@@ -52,7 +52,7 @@ Dispatcher::Dispatcher(const Router& router, CorsPolicy cors, observability::Met
     : router_(router), cors_(std::move(cors)), metrics_(metrics), access_log_(access_log) {}
 
 void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Response& res) const {
-  res.result(error_http_status(error.code));
+  res.result(error.http_status());
   // Every 503 and 429 tells the client when to come back (the handler may have set a better value).
   if ((error.code == ErrorCode::kSystemServiceUnavailable || error.code == ErrorCode::kRateLimitExceeded) &&
       !res.count(bhttp::field::retry_after)) {

@@ -46,11 +46,11 @@ std::optional<std::string> AccountService::check_name(const std::string& name) {
   return std::nullopt;
 }
 
-std::optional<ApiError> AccountService::check_new_password(const std::string& password) const {
+std::optional<ApiError> AccountService::check_new_password(const std::string& password, const char* field) const {
   PasswordPolicy policy;
   policy.min_chars = ctx_.config.identity.password_min_chars;
   if (auto problem = check_password(password, policy))
-    return ApiError::make(ErrorCode::kValidationConstraintViolation, {{"password", *problem}});
+    return ApiError::make(ErrorCode::kValidationConstraintViolation, {{field, *problem}});
   return std::nullopt;
 }
 
@@ -63,7 +63,7 @@ boost::asio::awaitable<Expected<RegisterResult, ApiError>> AccountService::regis
   while (!name.empty() && name.front() == ' ') name.erase(name.begin());
   while (!name.empty() && name.back() == ' ') name.pop_back();
   if (auto p = check_name(name)) problems["name"] = *p;
-  if (auto p = check_new_password(in.password)) problems["password"] = p->details.at("password");
+  if (auto p = check_new_password(in.password, "password")) problems["password"] = p->details.at("password");
   if (!problems.empty()) co_return Unexpected{ApiError::make(ErrorCode::kValidationConstraintViolation, problems)};
 
   // Hash before looking at whether the email exists: both paths cost the same.
@@ -109,8 +109,10 @@ Expected<std::string, ApiError> AccountService::verify_email(const std::string& 
   auto user_id = ctx_.store.verify_email(crypto::sha256(token), ctx_.now());
   if (!user_id) {
     ctx_.audit.record(info, "verify_email", "failure", "anonymous", std::nullopt);
-    return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid, "The verification token is not valid",
-                                     {{"token", "Unknown, used or expired"}})};
+    auto error = ApiError::make(ErrorCode::kAuthTokenInvalid, "The verification token is not valid",
+                                {{"token", "Unknown, used or expired"}});
+    error.status = 400;
+    return Unexpected{std::move(error)};
   }
   ctx_.audit.record(info, "verify_email", "success", *user_id, *user_id);
   return *user_id;
@@ -146,15 +148,17 @@ void AccountService::request_password_reset(const std::string& raw_email, const 
 
 boost::asio::awaitable<Expected<std::monostate, ApiError>> AccountService::confirm_password_reset(
     std::string token, std::string new_password, audit::RequestInfo info) {
-  if (auto problem = check_new_password(new_password)) co_return Unexpected{*problem};
+  if (auto problem = check_new_password(new_password, "new_password")) co_return Unexpected{*problem};
   auto hash = co_await hash_password(ctx_, new_password);
   std::fill(new_password.begin(), new_password.end(), '\0');
   if (!hash) co_return Unexpected{busy()};
   auto result = ctx_.store.reset_password(crypto::sha256(token), *hash, ctx_.now());
   if (!result) {
     ctx_.audit.record(info, "password_reset", "failure", "anonymous", std::nullopt);
-    co_return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid, "The reset token is not valid",
-                                        {{"token", "Unknown, used or expired"}})};
+    auto error = ApiError::make(ErrorCode::kAuthTokenInvalid, "The reset token is not valid",
+                                {{"token", "Unknown, used or expired"}});
+    error.status = 400;
+    co_return Unexpected{std::move(error)};
   }
   deny_sessions(ctx_, result->second);
   if (auto user = ctx_.store.find_user_by_id(result->first)) {
@@ -170,7 +174,7 @@ boost::asio::awaitable<Expected<std::size_t, ApiError>> AccountService::change_p
     tokens::VerifiedToken caller, std::string current, std::string next, audit::RequestInfo info) {
   auto user = ctx_.store.find_user_by_id(caller.subject);
   if (!user || !user->is_active) co_return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
-  if (auto problem = check_new_password(next)) co_return Unexpected{*problem};
+  if (auto problem = check_new_password(next, "new_password")) co_return Unexpected{*problem};
   std::string stored = user->password_hash;
   auto ok = co_await verify_password(ctx_, current, &stored);
   std::fill(current.begin(), current.end(), '\0');

@@ -53,7 +53,7 @@ class AccountService {
   static std::optional<std::string> check_name(const std::string& name);
 
  private:
-  std::optional<ApiError> check_new_password(const std::string& password) const;
+  std::optional<ApiError> check_new_password(const std::string& password, const char* field) const;
   IdentityContext& ctx_;
 };
 
