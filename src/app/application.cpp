@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <iostream>
@@ -97,13 +98,15 @@ int serve(const Config& config) {
     const auto& idc = rt->config.identity;
     identity::PasswordHasher hasher(identity::Argon2Params{idc.argon2_memory_kib * 1024, idc.argon2_iterations});
     unsigned hash_threads = idc.hashing_threads ? idc.hashing_threads : std::max(1u, std::thread::hardware_concurrency());
-    identity::HashingPool hashing_pool(hash_threads, idc.hashing_queue);
+    // Held in an optional so it can be destroyed after the I/O threads stop but before their
+    // io_contexts are (the pool posts its last answers to their executors).
+    std::optional<identity::HashingPool> hashing_pool(std::in_place, hash_threads, idc.hashing_queue);
     mail::FileMailerOptions mail_options;
     mail_options.directory = rt->config.data_dir + "/mail";
     mail_options.from = idc.mail_from;
     mail::FileMailer mailer(std::move(mail_options));
     mail::OutboxWorker outbox(*rt->mail_outbox, mailer);
-    identity::IdentityContext identity_ctx{*rt->identity_store, hasher,   hashing_pool,    *rt->token_service,
+    identity::IdentityContext identity_ctx{*rt->identity_store, hasher,   *hashing_pool,   *rt->token_service,
                                            *rt->kek,            *rt->audit, metrics, rt->config,
                                            [&outbox] { outbox.notify(); }};
     identity::AccountService accounts(identity_ctx);
@@ -147,6 +150,7 @@ int serve(const Config& config) {
     log::info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"},
                                 {"open_connections", state.open_connections.load()}});
     std::size_t cut = server.stop();
+    hashing_pool.reset();
     log::info("stopped", {{"connections_cut", cut}});
     return 0;
   } catch (const std::exception& e) {
