@@ -82,9 +82,10 @@ void register_admin_routes(http::Router& router, const Services& svc) {
 
   http::RouteOptions patch;
   patch.json_body = true;
+  patch.authenticate = bearer_required(svc);
   patch.schema = std::make_shared<http::BodySchema>(http::BodySchema{{
       {"name", FieldType::kString, false, {}, {}, 0, 400},
-      {"roles", FieldType::kArray, false, {}, {}, 0, 16},
+      {"roles", FieldType::kArray, false, {}, {}, 1, 16},  // every user keeps at least one role
       {"is_active", FieldType::kBoolean},
   }});
   router.add(
@@ -103,7 +104,7 @@ void register_admin_routes(http::Router& router, const Services& svc) {
         std::optional<bool> active;
         boost::json::object problems;
         if (auto n = body.find("name"); n != body.end() && n->value().is_string()) {
-          name = std::string(n->value().get_string());
+          name = identity::AccountService::trim_name(std::string(n->value().get_string()));
           if (auto p = identity::AccountService::check_name(*name)) problems["name"] = *p;
         }
         if (auto r = body.find("roles"); r != body.end() && r->value().is_array()) {
@@ -150,6 +151,10 @@ void register_admin_routes(http::Router& router, const Services& svc) {
 
   router.add(http::Verb::get, "/api/v2/users/{id}/sessions", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
     if (!admin(ex, svc, "users:read")) co_return;
+    if (!svc.identity_store->find_user_by_id(std::string(ex.param("id")))) {
+      ex.fail(ApiError::make(ErrorCode::kUserNotFound));
+      co_return;
+    }
     auto sessions = svc.sessions->list_sessions(std::string(ex.param("id")), "");
     std::uint64_t n = sessions.size();
     ex.reply_page(std::move(sessions), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/caller_auth.hpp"
+#include "core/strict_json.hpp"
 
 namespace archon::api {
 
@@ -38,10 +39,27 @@ std::optional<ApiError> require_permission(const Services& svc, const tokens::Ve
   return ApiError::make(ErrorCode::kAuthInsufficientPermissions, {{"required_permission", permission}});
 }
 
+std::function<std::optional<ApiError>(http::Exchange&)> bearer_required(const Services& svc) {
+  return [svc](http::Exchange& ex) -> std::optional<ApiError> {
+    auto user = require_user(ex, svc);
+    if (!user) return user.error();
+    return std::nullopt;
+  };
+}
+
 audit::RequestInfo request_info(http::Exchange& ex) {
   auto ua = ex.request().find(http::bhttp::field::user_agent);
-  return {ex.context().request_id, ex.context().client_address,
-          ua == ex.request().end() ? std::string() : std::string(ua->value().substr(0, 512))};
+  std::string agent = ua == ex.request().end() ? std::string() : std::string(ua->value().substr(0, 512));
+  // Cut on a character boundary and keep only valid UTF-8: it is stored and echoed in JSON.
+  while (!agent.empty() && (static_cast<unsigned char>(agent.back()) & 0xC0) == 0x80) agent.pop_back();
+  if (!agent.empty() && (static_cast<unsigned char>(agent.back()) & 0x80)) agent.pop_back();
+  if (!json::parse_strict("\"" + agent + "\"").has_value())
+    agent.erase(std::remove_if(agent.begin(), agent.end(), [](char c) {
+                  auto u = static_cast<unsigned char>(c);
+                  return u >= 0x80 || u < 0x20 || c == '"' || c == '\\';
+                }),
+                agent.end());
+  return {ex.context().request_id, ex.context().client_address, std::move(agent)};
 }
 
 }  // namespace archon::api

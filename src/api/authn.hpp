@@ -26,6 +26,10 @@ std::optional<ApiError> require_permission(const Services& svc, const tokens::Ve
 
 audit::RequestInfo request_info(http::Exchange& ex);
 
+// A RouteOptions::authenticate hook demanding a valid access token (the handler then reads it
+// again with require_user, a verified-token cache hit).
+std::function<std::optional<ApiError>(http::Exchange&)> bearer_required(const Services& svc);
+
 // Pagination query parameters per the spec: page (1-based), limit 1..100 (default 20).
 struct PageQuery {
   std::int64_t page = 1;

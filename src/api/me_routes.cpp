@@ -23,6 +23,7 @@ void register_me_routes(http::Router& router, const Services& svc) {
 
   http::RouteOptions update;
   update.json_body = true;
+  update.authenticate = bearer_required(svc);
   update.schema = std::make_shared<http::BodySchema>(http::BodySchema{{
       {"name", FieldType::kString, false, {}, {}, 0, 400},
       {"preferences", FieldType::kObject, false, {}, {}, {}, {}, 16 * 1024},
@@ -47,6 +48,7 @@ void register_me_routes(http::Router& router, const Services& svc) {
 
   http::RouteOptions password;
   password.json_body = true;
+  password.authenticate = bearer_required(svc);
   password.schema = std::make_shared<http::BodySchema>(http::BodySchema{{
       {"current_password", FieldType::kString, true, {}, {}, 0, 4096},
       {"new_password", FieldType::kString, true, {}, {}, 0, 4096},

@@ -130,7 +130,7 @@ int run_users_create(const Config& config, const std::string& raw_email, const s
     identity::PasswordHasher hasher(
         identity::Argon2Params{config.identity.argon2_memory_kib * 1024, config.identity.argon2_iterations});
     store::UserRecord u;
-    u.id = "user_" + crypto::random_token(16);
+    u.id = identity::AccountService::new_user_id();
     u.email = *email;
     u.email_normalized = identity::normalize_email(*email);
     u.name = name;

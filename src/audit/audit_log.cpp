@@ -20,7 +20,7 @@ void AuditLog::record(const RequestInfo& info, std::string event, std::string ou
   e.user_id = std::move(user_id);
   e.request_id = info.request_id;
   e.client_address = info.client_address;
-  e.user_agent = info.user_agent.substr(0, 512);
+  e.user_agent = info.user_agent;
   e.details = json::write(details);
   log::info("audit", {{"event", e.event},
                       {"outcome", e.outcome},

@@ -157,9 +157,23 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
 
   Exchange ex(request, ctx, res);
   // The spec's validation order: rate limit and size (enforced by the connection) come first,
-  // then Content-Type and input validation here; authentication and authorization are the
-  // handler's first step, before any business rule.
+  // then Content-Type, the route's authentication hook, and input validation here; handlers
+  // then authorize before any business rule.
   if (route.options.json_body) {
+    auto ct = request.find(bhttp::field::content_type);
+    if (ct == request.end() || !is_json_content_type(ct->value())) {
+      write_error(ApiError::make(ErrorCode::kValidationUnsupportedMediaType, {{"content_type", "Must be application/json"}}),
+                  ctx, res);
+      finalize(request, ctx, res, how);
+      co_return res;
+    }
+    if (route.options.authenticate) {
+      if (auto denied = route.options.authenticate(ex)) {
+        write_error(*denied, ctx, res);
+        finalize(request, ctx, res, how);
+        co_return res;
+      }
+    }
     auto body = read_json_body(request, route.options.schema.get());
     if (!body) {
       write_error(body.error(), ctx, res);

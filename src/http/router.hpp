@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/array.hpp>
 
+#include "core/errors.hpp"
 #include "http/json_body.hpp"
 #include "http/types.hpp"
 
@@ -24,6 +26,9 @@ struct RouteOptions {
   // The body must be application/json, parse strictly, and satisfy `schema` (when given).
   bool json_body = false;
   std::shared_ptr<const BodySchema> schema;
+  // Step 4 of the spec's order for JSON routes: runs after the Content-Type check and before
+  // the body is parsed, so an unauthenticated caller learns nothing about body validation.
+  std::function<std::optional<ApiError>(Exchange&)> authenticate;
   // Public, credential-free documents (Swagger UI, JWKS) may be cached this long; everything
   // else is Cache-Control: no-store.
   std::chrono::seconds cache_max_age{0};

@@ -8,8 +8,9 @@
 namespace archon::identity {
 namespace {
 
-std::string new_user_id() {
-  // "user_" + a random UUIDv4, the spec's shape.
+}  // namespace
+
+std::string AccountService::new_user_id() {
   std::string raw = crypto::sha256(crypto::random_token(32)).substr(0, 16);
   raw[6] = static_cast<char>((raw[6] & 0x0F) | 0x40);
   raw[8] = static_cast<char>((raw[8] & 0x3F) | 0x80);
@@ -23,12 +24,20 @@ std::string new_user_id() {
   return out;
 }
 
+namespace {
+
 ApiError busy() {
   return ApiError::make(ErrorCode::kSystemServiceUnavailable, "The server is busy; retry shortly",
                         {{"retry_after_seconds", 1}});
 }
 
 }  // namespace
+
+std::string AccountService::trim_name(std::string name) {
+  while (!name.empty() && name.front() == ' ') name.erase(name.begin());
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  return name;
+}
 
 std::optional<std::string> AccountService::check_name(const std::string& name) {
   std::size_t chars = 0;
@@ -59,9 +68,7 @@ boost::asio::awaitable<Expected<RegisterResult, ApiError>> AccountService::regis
   boost::json::object problems;
   auto email = parse_email(in.email);
   if (!email) problems["email"] = "Must be a valid email address";
-  std::string name = in.name;
-  while (!name.empty() && name.front() == ' ') name.erase(name.begin());
-  while (!name.empty() && name.back() == ' ') name.pop_back();
+  std::string name = trim_name(in.name);
   if (auto p = check_name(name)) problems["name"] = *p;
   if (auto p = check_new_password(in.password, "password")) problems["password"] = p->details.at("password");
   if (!problems.empty()) co_return Unexpected{ApiError::make(ErrorCode::kValidationConstraintViolation, problems)};
@@ -175,10 +182,23 @@ boost::asio::awaitable<Expected<std::size_t, ApiError>> AccountService::change_p
   auto user = ctx_.store.find_user_by_id(caller.subject);
   if (!user || !user->is_active) co_return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
   if (auto problem = check_new_password(next, "new_password")) co_return Unexpected{*problem};
+  // A stolen access token must not become a password oracle: wrong current passwords count
+  // toward the same lockout as failed logins.
+  const auto& idc = ctx_.config.identity;
+  store::LoginLimits limits{idc.lockout_failures, idc.lockout_duration.count(), idc.account_failures_per_hour, 3600,
+                            3600};
+  auto attempt = ctx_.store.begin_login_attempt(user->email_normalized, info.client_address, limits, ctx_.now());
+  if (!attempt.allowed)
+    co_return Unexpected{ApiError::make(ErrorCode::kAuthAccountLocked,
+                                        {{"retry_after_seconds", std::max<std::int64_t>(1, attempt.locked_until - ctx_.now())}})};
   std::string stored = user->password_hash;
   auto ok = co_await verify_password(ctx_, current, &stored);
   std::fill(current.begin(), current.end(), '\0');
-  if (!ok) co_return Unexpected{busy()};
+  if (!ok) {
+    ctx_.store.cancel_login_attempt(user->email_normalized, info.client_address);
+    co_return Unexpected{busy()};
+  }
+  if (ok->ok) ctx_.store.login_succeeded(user->email_normalized, info.client_address);
   if (!ok->ok) {
     ctx_.audit.record(info, "password_change", "failure", caller.subject, caller.subject);
     co_return Unexpected{ApiError::make(ErrorCode::kAuthInvalidCredentials, "The current password is wrong",
@@ -199,11 +219,13 @@ boost::asio::awaitable<Expected<std::size_t, ApiError>> AccountService::change_p
 }
 
 Expected<store::UserRecord, ApiError> AccountService::update_profile(const std::string& user_id,
-                                                                    const std::optional<std::string>& name,
+                                                                    std::optional<std::string> name,
                                                                     const std::optional<std::string>& preferences,
                                                                     const audit::RequestInfo& info) {
-  if (name)
+  if (name) {
+    *name = trim_name(*name);
     if (auto p = check_name(*name)) return Unexpected{ApiError::make(ErrorCode::kValidationConstraintViolation, {{"name", *p}})};
+  }
   ctx_.store.update_profile(user_id, name, preferences, ctx_.now());
   auto user = ctx_.store.find_user_by_id(user_id);
   if (!user) return Unexpected{ApiError::make(ErrorCode::kUserNotFound)};

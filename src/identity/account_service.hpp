@@ -44,13 +44,16 @@ class AccountService {
                                                                           std::string current_password,
                                                                           std::string new_password,
                                                                           audit::RequestInfo info);
-  Expected<store::UserRecord, ApiError> update_profile(const std::string& user_id,
-                                                      const std::optional<std::string>& name,
+  Expected<store::UserRecord, ApiError> update_profile(const std::string& user_id, std::optional<std::string> name,
                                                       const std::optional<std::string>& preferences,
                                                       const audit::RequestInfo& info);
 
+  // "user_" + a random UUIDv4, the spec's shape; for every way an account is created.
+  static std::string new_user_id();
   // Validation shared with the admin API: nullopt when acceptable, else a client-safe message.
   static std::optional<std::string> check_name(const std::string& name);
+  // Names are stored without surrounding spaces, however they arrive.
+  static std::string trim_name(std::string name);
 
  private:
   std::optional<ApiError> check_new_password(const std::string& password, const char* field) const;

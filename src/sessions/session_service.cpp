@@ -47,9 +47,11 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
   std::string password = std::move(in.password);
   std::optional<identity::VerifyResult> verified =
       co_await identity::verify_password(ctx_, password, user ? &user->password_hash : nullptr);
-  if (!verified)
+  if (!verified) {
+    ctx_.store.cancel_login_attempt(normalized, info.client_address);
     co_return Unexpected{ApiError::make(ErrorCode::kSystemServiceUnavailable, "The server is busy; retry shortly",
                                         {{"retry_after_seconds", 1}})};
+  }
 
   if (!user || !verified->ok || !user->is_active) {
     ctx_.metrics.count_auth_attempt("failure");
@@ -84,7 +86,7 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
   session.idle_expires_at = std::min(now + sc.idle_timeout.count(), session.absolute_expires_at);
   session.remember_me = in.remember_me;
   session.client_address = info.client_address;
-  session.user_agent = info.user_agent.substr(0, 512);
+  session.user_agent = info.user_agent;
   session.device_info = in.device_info;
   std::string refresh = crypto::random_token(32);
   ctx_.store.create_session(session, {crypto::sha256(refresh), session.id, std::nullopt, now, session.absolute_expires_at},

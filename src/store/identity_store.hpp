@@ -151,6 +151,9 @@ class IdentityStore {
   virtual LoginAttempt begin_login_attempt(const std::string& email_normalized, const std::string& client_address,
                                            const LoginLimits& limits, std::int64_t now) = 0;
   virtual void login_succeeded(const std::string& email_normalized, const std::string& client_address) = 0;
+  // Gives back a reserved attempt whose password was never checked (the hashing pool was full),
+  // so load cannot lock anyone out.
+  virtual void cancel_login_attempt(const std::string& email_normalized, const std::string& client_address) = 0;
 
   // --- sessions and refresh tokens ---
   // Creates the session and its first refresh token; records last_login; optionally replaces

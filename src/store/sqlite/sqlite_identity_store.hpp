@@ -33,6 +33,7 @@ class SqliteIdentityStore final : public IdentityStore {
   LoginAttempt begin_login_attempt(const std::string& email_normalized, const std::string& client_address,
                                    const LoginLimits& limits, std::int64_t now) override;
   void login_succeeded(const std::string& email_normalized, const std::string& client_address) override;
+  void cancel_login_attempt(const std::string& email_normalized, const std::string& client_address) override;
 
   void create_session(const SessionRecord& session, const RefreshTokenRecord& refresh,
                       const std::optional<std::string>& new_password_hash) override;

@@ -337,4 +337,21 @@ void SqliteIdentityStore::login_succeeded(const std::string& email, const std::s
   });
 }
 
+void SqliteIdentityStore::cancel_login_attempt(const std::string& email, const std::string& client) {
+  db_.transaction([&](sqlite3* db) {
+    Statement(db,
+              // A reservation is only made while unlocked, so any lock now is this attempt's own.
+              "UPDATE login_failures SET consecutive = MAX(consecutive - 1, 0), locked_until = 0 "
+              "WHERE email_normalized = ? AND client_address = ?")
+        .bind(1, email)
+        .bind(2, client)
+        .run();
+    Statement(db,
+              "UPDATE login_account_failures SET failures = MAX(failures - 1, 0), locked_until = 0 "
+              "WHERE email_normalized = ?")
+        .bind(1, email)
+        .run();
+  });
+}
+
 }  // namespace archon::store
