@@ -1,5 +1,7 @@
 #include "api/caller_auth.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <sodium.h>
 
@@ -38,7 +40,8 @@ std::string hash_client_secret(std::string_view secret) {
 
 Expected<std::optional<Caller>, ApiError> authenticate_caller(const http::Request& request,
                                                               const tokens::TokenService& tokens,
-                                                              store::ServiceClientRepository& clients) {
+                                                              store::ServiceClientRepository& clients,
+                                                              store::IdentityStore* users) {
   auto it = request.find(http::bhttp::field::authorization);
   if (it == request.end()) return std::optional<Caller>{};
   std::string_view v(it->value().data(), it->value().size());
@@ -71,11 +74,17 @@ Expected<std::optional<Caller>, ApiError> authenticate_caller(const http::Reques
   if (token.empty()) return Unexpected{unauthenticated("Use Basic client credentials or a Bearer token")};
   auto verified = tokens.verify(token, tokens::TokenKind::kAccess);
   if (!verified) return Unexpected{unauthenticated("The bearer token is not a valid access token")};
-  const auto& claims = verified->token->claims;
+  // A real user's current roles decide (a demotion counts at once); a service account minted
+  // by `archon-auth tokens issue` has no user row, so its signed roles claim decides.
   bool admin = false;
-  if (auto r = claims.find("roles"); r != claims.end() && r->value().is_array())
-    for (const auto& role : r->value().get_array())
-      admin |= role.is_string() && role.get_string() == "admin";
+  auto user = users ? users->find_user_by_id(verified->token->subject) : std::nullopt;
+  if (user) {
+    admin = user->is_active && std::find(user->roles.begin(), user->roles.end(), "admin") != user->roles.end();
+  } else {
+    const auto& claims = verified->token->claims;
+    if (auto r = claims.find("roles"); r != claims.end() && r->value().is_array())
+      for (const auto& role : r->value().get_array()) admin |= role.is_string() && role.get_string() == "admin";
+  }
   if (!admin)
     return Unexpected{ApiError::make(ErrorCode::kAuthInsufficientPermissions, {{"required_role", "admin"}})};
   return std::optional<Caller>{Caller{Caller::Kind::kAdminUser, verified->token->subject}};

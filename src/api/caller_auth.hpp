@@ -8,6 +8,7 @@
 #include "core/errors.hpp"
 #include "core/expected.hpp"
 #include "http/types.hpp"
+#include "store/identity_store.hpp"
 #include "store/service_client_repository.hpp"
 #include "tokens/token_service.hpp"
 
@@ -21,9 +22,13 @@ struct Caller {
 
 // nullopt: no Authorization header at all. An error: a header that does not authenticate
 // (401 AUTH_TOKEN_INVALID) or an authenticated user without the admin role (403).
+// `users` (when given) is asked for the user's current roles, so a demoted administrator's
+// still-valid token no longer counts; for a subject with no user row (a service account from
+// `archon-auth tokens issue`) the token's roles claim is used.
 Expected<std::optional<Caller>, ApiError> authenticate_caller(const http::Request& request,
                                                               const tokens::TokenService& tokens,
-                                                              store::ServiceClientRepository& clients);
+                                                              store::ServiceClientRepository& clients,
+                                                              store::IdentityStore* users = nullptr);
 
 // "Bearer <token>" -> token; empty if the header is absent or not a bearer credential.
 std::string_view bearer_token(const http::Request& request);

@@ -87,7 +87,7 @@ void challenge(http::Exchange& ex) {
 
 void register_token_routes(http::Router& router, const Services& svc) {
   router.add(http::Verb::post, "/api/v2/auth/introspect", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients);
+    auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
     if (!caller || !*caller) {
       if (!caller) {
         if (caller.error().code == ErrorCode::kAuthTokenInvalid) challenge(ex);
@@ -120,7 +120,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
   router.add(http::Verb::post, "/api/v2/auth/revoke", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
     // Possession of a token is authority to revoke it (RFC 7009 public clients); a credential,
     // if one is sent, must still be valid.
-    auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients);
+    auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
     // Any valid credential will do here, an ordinary user's access token included (a 403 from
     // the admin check is not a reason to refuse); only a credential that fails is refused.
     if (!caller && caller.error().code == ErrorCode::kAuthTokenInvalid) {
