@@ -14,6 +14,8 @@ APT_PACKAGES=(
   # tests and tools (clang + its runtimes for the libFuzzer targets)
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   python3 python3-pip python3-venv python3-yaml curl
+  # benchmarks (bench/run): the load generator and the same-run baseline
+  wrk nginx-light
   # common-password list source
   john-data
 )

@@ -21,7 +21,13 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 .venv/bin/pytest -q tests/api "$@"
 
+echo "== docs: the agent tables in docs/agents.md match config/agents.yaml"
+python3 scripts/agents_table.py --check
+
 echo "== fuzz smoke: the token decoder under libFuzzer"
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/fuzz.sh
+
+echo "== bench smoke: the harness runs and writes valid JSON (figures are not checked here)"
+bench/run --smoke --binary build/debug/archon-auth
 
 echo "== all tests passed"

@@ -7,7 +7,9 @@
 #include "http/server.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
+#include "agents/agent_service.hpp"
 #include "audit/audit_log.hpp"
+#include "store/agent_store.hpp"
 #include "identity/account_service.hpp"
 #include "sessions/session_service.hpp"
 #include "store/identity_store.hpp"
@@ -31,6 +33,9 @@ struct Services {
   store::IdentityStore* identity_store = nullptr;
   audit::AuditLog* audit = nullptr;
   identity::IdentityContext* identity_context = nullptr;
+  agents::AgentService* agents = nullptr;
+  const agents::AgentCatalog* agent_catalog = nullptr;
+  store::AgentStore* agent_store = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -42,6 +47,7 @@ void register_token_routes(http::Router& router, const Services& services);
 void register_auth_routes(http::Router& router, const Services& services);
 void register_me_routes(http::Router& router, const Services& services);
 void register_admin_routes(http::Router& router, const Services& services);
+void register_agent_routes(http::Router& router, const Services& services);
 
 inline void register_all_routes(http::Router& router, const Services& services) {
   register_health_routes(router, services);
@@ -52,6 +58,7 @@ inline void register_all_routes(http::Router& router, const Services& services) 
   register_auth_routes(router, services);
   register_me_routes(router, services);
   register_admin_routes(router, services);
+  register_agent_routes(router, services);
 }
 
 }  // namespace archon::api

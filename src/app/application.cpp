@@ -23,7 +23,10 @@
 #include "http/server.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
+#include "agents/agent_service.hpp"
 #include "app/runtime.hpp"
+#include "core/embedded_assets.hpp"
+#include "store/sqlite/sqlite_agent_store.hpp"
 #include "identity/account_service.hpp"
 #include "identity/hashing_pool.hpp"
 #include "identity/password_hasher.hpp"
@@ -113,9 +116,32 @@ int serve(const Config& config) {
     sessions::SessionService sessions(identity_ctx);
 
     http::ServerState state;
-    api::Services services{&health,         &metrics,   &state,         rt->keyring.get(), rt->token_service.get(),
-                           rt->token_store.get(), &rt->config.tokens, &rt->config, &accounts, &sessions,
-                           rt->identity_store.get(), rt->audit.get(), &identity_ctx, started};
+    // Agents: the catalog (shipped, or from agents.catalog_file) and the capability-token service.
+    auto catalog = rt->config.agents.catalog_file.empty()
+                       ? agents::AgentCatalog::parse_yaml(std::string(*assets::find("agents/catalog.yaml")))
+                       : agents::AgentCatalog::load_file(rt->config.agents.catalog_file);
+    if (!catalog) throw std::runtime_error("agent catalog: " + catalog.error());
+    store::SqliteAgentStore agent_store(*rt->database);
+    agents::AgentService agent_service(*catalog, agent_store, *rt->identity_store, *rt->token_service, *rt->audit,
+                                       metrics, rt->config.agents.max_delegation_depth);
+
+    api::Services services{.health = &health,
+                           .metrics = &metrics,
+                           .server_state = &state,
+                           .keyring = rt->keyring.get(),
+                           .token_service = rt->token_service.get(),
+                           .service_clients = rt->token_store.get(),
+                           .tokens_config = &rt->config.tokens,
+                           .config = &rt->config,
+                           .accounts = &accounts,
+                           .sessions = &sessions,
+                           .identity_store = rt->identity_store.get(),
+                           .audit = rt->audit.get(),
+                           .identity_context = &identity_ctx,
+                           .agents = &agent_service,
+                           .agent_catalog = &*catalog,
+                           .agent_store = &agent_store,
+                           .started = started};
     http::Router router;
     api::register_all_routes(router, services);
     http::Dispatcher dispatcher(router, http::CorsPolicy(config.cors), metrics, config.log.access_log);

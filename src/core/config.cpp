@@ -284,6 +284,21 @@ std::optional<std::string> parse_sessions(const YAML::Node& n, SessionsConfig& c
   return std::nullopt;
 }
 
+std::optional<std::string> parse_agents(const YAML::Node& n, AgentsConfig& a) {
+  if (auto e = check_keys(n, "agents", {"catalog_file", "max_delegation_depth"})) return e;
+  if (n["catalog_file"]) {
+    auto v = read_string(n["catalog_file"], "agents.catalog_file");
+    if (!v) return v.error();
+    a.catalog_file = *v;
+  }
+  if (n["max_delegation_depth"]) {
+    auto v = read_int(n["max_delegation_depth"], "agents.max_delegation_depth", 0, 10);
+    if (!v) return v.error();
+    a.max_delegation_depth = static_cast<int>(*v);
+  }
+  return std::nullopt;
+}
+
 // The spec's rate_limits block: group -> tier -> dimension.
 const std::map<std::string, std::map<std::string, std::set<std::string>>>& rate_limit_schema() {
   static const std::map<std::string, std::map<std::string, std::set<std::string>>> kSchema{
@@ -406,7 +421,7 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
   }
   Config cfg;
   if (root.IsNull()) return cfg;  // an empty file means all defaults
-  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions"})) return Err{*e};
+  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions", "agents"})) return Err{*e};
   try {
     if (root["server"])
       if (auto e = parse_server(root["server"], cfg.server)) return Err{*e};
@@ -424,6 +439,8 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
       if (auto e = parse_identity(root["identity"], cfg.identity)) return Err{*e};
     if (root["sessions"])
       if (auto e = parse_sessions(root["sessions"], cfg.sessions)) return Err{*e};
+    if (root["agents"])
+      if (auto e = parse_agents(root["agents"], cfg.agents)) return Err{*e};
     if (root["cors"])
       if (auto e = parse_cors(root["cors"], cfg.cors)) return Err{*e};
     if (root["rate_limits"])

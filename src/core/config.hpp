@@ -101,8 +101,14 @@ struct SessionsConfig {
   std::chrono::seconds remember_me_lifetime{30 * 86400};
 };
 
+struct AgentsConfig {
+  std::string catalog_file;      // empty: the catalog shipped in the binary (config/agents.yaml)
+  int max_delegation_depth = 3;  // a root token has depth 0
+};
+
 struct Config {
   ServerConfig server;
+  AgentsConfig agents;
   TokensConfig tokens;
   IdentityConfig identity;
   SessionsConfig sessions;

@@ -34,6 +34,9 @@ namespace archon {
   X(kAuthRefreshTokenReused, "AUTH_REFRESH_TOKEN_REUSED", 401,                                  \
     "This refresh token was already used; the session has been signed out")                    \
   X(kAuthOriginNotAllowed, "AUTH_ORIGIN_NOT_ALLOWED", 403, "Cookie requests must come from an allowed origin") \
+  X(kAgentUnauthorized, "AGENT_UNAUTHORIZED", 403, "You may not run this agent type")             \
+  X(kAgentTypeUnknown, "AGENT_TYPE_UNKNOWN", 400, "No such agent type")                          \
+  X(kAgentDelegationRefused, "AGENT_DELEGATION_REFUSED", 403, "The delegation asks for more than the parent holds") \
   X(kUserNotFound, "USER_NOT_FOUND", 404, "User not found")                                     \
   X(kUserAlreadyExists, "USER_ALREADY_EXISTS", 409, "User with this email already exists")      \
   X(kUserEmailNotVerified, "USER_EMAIL_NOT_VERIFIED", 403, "The email address is not verified") \

@@ -1,0 +1,322 @@
+// Agents: the catalog, minting capability tokens, delegation, the CapabilityValidator as a
+// service, the user's live agent tokens, and the role grants administrators manage.
+#include <boost/json/parse.hpp>
+#include <boost/json/value_from.hpp>
+
+#include "api/authn.hpp"
+#include "api/caller_auth.hpp"
+#include "core/json_writer.hpp"
+#include "http/exchange.hpp"
+
+namespace archon::api {
+namespace {
+
+using http::FieldType;
+
+http::RouteOptions json_route(std::vector<http::FieldSpec> fields, const Services& svc, bool bearer = true) {
+  http::RouteOptions o;
+  o.json_body = true;
+  o.schema = std::make_shared<http::BodySchema>(http::BodySchema{std::move(fields)});
+  if (bearer) o.authenticate = bearer_required(svc);
+  return o;
+}
+
+std::vector<std::string> string_list(const boost::json::object& body, const char* key, boost::json::object& problems) {
+  std::vector<std::string> out;
+  if (auto v = body.if_contains(key); v && v->is_array()) {
+    for (const auto& e : v->get_array()) {
+      if (!e.is_string() || e.get_string().empty() || e.get_string().size() > 64) {
+        problems[key] = "Each item must be a capability name such as file:read";
+        break;
+      }
+      out.emplace_back(e.get_string());
+    }
+  }
+  return out;
+}
+
+boost::json::object minted_json(const agents::MintedAgentToken& m) {
+  boost::json::array denied;
+  boost::json::object reasons;
+  for (const auto& [cap, why] : m.denied) {
+    denied.emplace_back(cap);
+    reasons[cap] = why;
+  }
+  return {{"agent_token", m.agent_token},
+          {"agent_id", m.agent_id},
+          {"capabilities_granted", boost::json::value_from(m.granted)},
+          {"capabilities_denied", std::move(denied)},
+          {"denial_reasons", std::move(reasons)},
+          {"expires_in", m.expires_in},
+          {"restrictions", m.restrictions}};
+}
+
+// Agent tokens arrive as the Bearer of delegate and self-verify.
+Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_agent(http::Exchange& ex, const Services& svc) {
+  std::string_view token = bearer_token(ex.request());
+  auto verified = token.empty() ? Expected<tokens::Verification, tokens::TokenError>(Unexpected{tokens::TokenError::kMalformed})
+                                : svc.token_service->verify(token, tokens::TokenKind::kAgent);
+  if (!verified) {
+    ex.response().set(http::bhttp::field::www_authenticate, "Bearer realm=\"archon-auth\", error=\"invalid_token\"");
+    return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid, "An agent token is required",
+                                     {{"authorization", "Send Authorization: Bearer <agent token>"}})};
+  }
+  return verified->token;
+}
+
+}  // namespace
+
+void register_agent_routes(http::Router& router, const Services& svc) {
+  router.add(http::Verb::get, "/api/v2/agents/types", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+    auto user = require_user(ex, svc);
+    if (!user) {
+      ex.fail(user.error());
+      co_return;
+    }
+    auto runnable = svc.agents->runnable_types((*user)->subject);
+    boost::json::array types;
+    for (const auto& t : svc.agent_catalog->types())
+      types.push_back(boost::json::object{{"name", t.name},
+                                          {"description", t.description},
+                                          {"capabilities", boost::json::value_from(t.capabilities)},
+                                          {"requires_approval", boost::json::value_from(t.requires_approval)},
+                                          {"default_restrictions", t.default_restrictions},
+                                          {"max_token_lifetime_seconds", t.max_token_lifetime_seconds},
+                                          {"runnable", std::find(runnable.begin(), runnable.end(), t.name) != runnable.end()}});
+    std::uint64_t n = types.size();
+    ex.reply_page(std::move(types), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
+  });
+
+  router.add(
+      http::Verb::post, "/api/v2/auth/agents/authenticate",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        auto user = require_user(ex, svc);
+        if (!user) {
+          ex.fail(user.error());
+          co_return;
+        }
+        const auto& body = ex.body();
+        boost::json::object problems;
+        agents::AuthenticateRequest req{std::string(body.at("agent_type").as_string()),
+                                        string_list(body, "capabilities_requested", problems), {}};
+        if (auto tc = body.if_contains("task_context"); tc && tc->is_object()) req.task_context = tc->as_object();
+        if (!problems.empty()) {
+          ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
+          co_return;
+        }
+        auto r = svc.agents->authenticate(**user, req, request_info(ex));
+        if (!r) ex.fail(r.error());
+        else ex.reply(minted_json(*r));
+      },
+      json_route({{"agent_type", FieldType::kString, true, {}, {}, 1, 64},
+                  {"capabilities_requested", FieldType::kArray, true, {}, {}, 0, 64},
+                  {"task_context", FieldType::kObject, false, {}, {}, {}, {}, 4096}},
+                 svc));
+
+  http::RouteOptions delegate_options =
+      json_route({{"agent_type", FieldType::kString, true, {}, {}, 1, 64},
+                  {"capabilities_requested", FieldType::kArray, true, {}, {}, 0, 64},
+                  {"restrictions", FieldType::kObject, false, {}, {}, {}, {}, 4096},
+                  {"task_context", FieldType::kObject, false, {}, {}, {}, {}, 4096}},
+                 svc, false);
+  delegate_options.authenticate = [svc](http::Exchange& ex) -> std::optional<ApiError> {
+    auto agent = require_agent(ex, svc);
+    if (!agent) return agent.error();
+    return std::nullopt;
+  };
+  router.add(
+      http::Verb::post, "/api/v2/auth/agents/delegate",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        auto parent = require_agent(ex, svc);
+        if (!parent) {
+          ex.fail(parent.error());
+          co_return;
+        }
+        const auto& body = ex.body();
+        boost::json::object problems;
+        agents::DelegateRequest req{std::string(body.at("agent_type").as_string()),
+                                    string_list(body, "capabilities_requested", problems), std::nullopt, {}};
+        if (auto r = body.if_contains("restrictions"); r && r->is_object()) req.restrictions = r->as_object();
+        if (auto tc = body.if_contains("task_context"); tc && tc->is_object()) req.task_context = tc->as_object();
+        if (!problems.empty()) {
+          ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
+          co_return;
+        }
+        auto r = svc.agents->delegate(**parent, req, request_info(ex));
+        if (!r) ex.fail(r.error());
+        else ex.reply(minted_json(*r));
+      },
+      delegate_options);
+
+  http::RouteOptions verify_options = json_route({{"token", FieldType::kString, false, {}, {}, 1, 16384},
+                                                  {"capability", FieldType::kString, true, {}, {}, 1, 64},
+                                                  {"resource", FieldType::kObject, false, {}, {}, {}, {}, 8192}},
+                                                 svc, false);
+  router.add(
+      http::Verb::post, "/api/v2/auth/agents/verify",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        const auto& body = ex.body();
+        std::string token;
+        if (auto t = body.if_contains("token"); t && t->is_string()) {
+          // A tool server asking about a token it was handed authenticates like an
+          // introspection client.
+          auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
+          if (!caller || !*caller) {
+            ex.response().set(http::bhttp::field::www_authenticate, "Basic realm=\"archon-auth\", Bearer realm=\"archon-auth\"");
+            ex.fail(caller ? ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required") : caller.error());
+            co_return;
+          }
+          token = std::string(t->get_string());
+        } else {
+          // An agent asking about itself: its own token is the credential.
+          auto agent = require_agent(ex, svc);
+          if (!agent) {
+            ex.fail(agent.error());
+            co_return;
+          }
+          token = std::string(bearer_token(ex.request()));
+        }
+        agents::Resource resource;
+        boost::json::object problems;
+        if (auto r = body.if_contains("resource"); r && r->is_object()) {
+          const auto& o = r->as_object();
+          for (const auto& kv : o)
+            if (kv.key() != "path" && kv.key() != "branch" && kv.key() != "size") problems[std::string("resource.") + std::string(kv.key())] = "This field is not accepted";
+          if (auto p = o.if_contains("path")) {
+            if (p->is_string()) resource.path = std::string(p->get_string());
+            else problems["resource.path"] = "Must be a string";
+          }
+          if (auto b = o.if_contains("branch")) {
+            if (b->is_string()) resource.branch = std::string(b->get_string());
+            else problems["resource.branch"] = "Must be a string";
+          }
+          if (auto s = o.if_contains("size")) {
+            if (s->is_int64() && s->get_int64() >= 0) resource.size = static_cast<std::uint64_t>(s->get_int64());
+            else if (s->is_string()) {
+              auto parsed = agents::parse_size(std::string(s->get_string()));
+              if (parsed) resource.size = *parsed;
+              else problems["resource.size"] = parsed.error();
+            } else problems["resource.size"] = "Must be a number of bytes or a size such as \"2MB\"";
+          }
+        }
+        if (!problems.empty()) {
+          ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
+          co_return;
+        }
+        auto d = svc.agents->verify(token, std::string(body.at("capability").as_string()), resource, request_info(ex));
+        ex.reply(boost::json::object{{"allowed", d.allowed},
+                                     {"reason", d.reason},
+                                     {"agent_id", d.agent_id.empty() ? boost::json::value(nullptr) : boost::json::value(d.agent_id)},
+                                     {"agent_type", d.agent_type.empty() ? boost::json::value(nullptr) : boost::json::value(d.agent_type)}});
+        co_return;
+      },
+      verify_options);
+
+  router.add(http::Verb::get, "/api/v2/auth/agents/tokens", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+    auto user = require_user(ex, svc);
+    if (!user) {
+      ex.fail(user.error());
+      co_return;
+    }
+    auto tokens = svc.agents->list_tokens((*user)->subject);
+    std::uint64_t n = tokens.size();
+    ex.reply_page(std::move(tokens), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
+  });
+
+  router.add(http::Verb::delete_, "/api/v2/auth/agents/tokens/{id}",
+             [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+               auto user = require_user(ex, svc);
+               if (!user) {
+                 ex.fail(user.error());
+                 co_return;
+               }
+               if (!svc.agents->revoke((*user)->subject, std::string(ex.param("id")), request_info(ex))) {
+                 ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such agent token"));
+                 co_return;
+               }
+               ex.reply_no_content();
+             });
+
+  router.add(http::Verb::get, "/api/v2/admin/roles/{role}/agent-grants",
+             [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+               auto user = require_user(ex, svc);
+               if (!user) {
+                 ex.fail(user.error());
+                 co_return;
+               }
+               if (auto denied = require_permission(svc, **user, "users:read")) {
+                 ex.fail(*denied);
+                 co_return;
+               }
+               std::string role(ex.param("role"));
+               if (role != "user" && role != "agent_operator" && role != "admin") {
+                 ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
+                 co_return;
+               }
+               boost::json::array grants;
+               for (const auto& g : svc.agent_store->grants_for_role(role))
+                 grants.push_back(boost::json::object{{"agent_type", g.agent_type},
+                                                      {"capabilities", boost::json::parse(g.capabilities)}});
+               ex.reply(boost::json::object{{"role", role}, {"grants", std::move(grants)}});
+             });
+
+  router.add(
+      http::Verb::put, "/api/v2/admin/roles/{role}/agent-grants",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        auto user = require_user(ex, svc);
+        if (!user) {
+          ex.fail(user.error());
+          co_return;
+        }
+        if (auto denied = require_permission(svc, **user, "roles:write")) {
+          ex.fail(*denied);
+          co_return;
+        }
+        std::string role(ex.param("role"));
+        boost::json::object problems;
+        std::vector<store::AgentGrant> grants;
+        std::size_t i = 0;
+        for (const auto& g : ex.body().at("grants").as_array()) {
+          std::string where = "grants[" + std::to_string(i++) + "]";
+          if (!g.is_object()) {
+            problems[where] = "Must be an object {agent_type, capabilities}";
+            continue;
+          }
+          const auto& o = g.as_object();
+          auto type = o.if_contains("agent_type");
+          std::string name = type && type->is_string() ? std::string(type->get_string()) : "";
+          if (name != "*" && name != "@common" && !svc.agent_catalog->find(name))
+            problems[where + ".agent_type"] = "Must be a catalog agent type, \"*\" or \"@common\"";
+          boost::json::array caps{"*"};
+          if (auto c = o.if_contains("capabilities")) {
+            if (!c->is_array()) problems[where + ".capabilities"] = "Must be an array";
+            else {
+              caps = c->as_array();
+              for (const auto& cap : caps)
+                if (!cap.is_string() || (cap.get_string() != "*" && !svc.agent_catalog->is_capability(cap.get_string())))
+                  problems[where + ".capabilities"] = "Each must be a capability of the vocabulary, or \"*\"";
+            }
+          }
+          for (const auto& kv : o)
+            if (kv.key() != "agent_type" && kv.key() != "capabilities") problems[where + "." + std::string(kv.key())] = "This field is not accepted";
+          grants.push_back({role, name, json::write(caps)});
+        }
+        if (!problems.empty()) {
+          ex.fail(ApiError::make(ErrorCode::kValidationConstraintViolation, std::move(problems)));
+          co_return;
+        }
+        if (!svc.agent_store->replace_grants(role, grants)) {
+          ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
+          co_return;
+        }
+        svc.audit->record(request_info(ex), "agent_grants_changed", "success", (*user)->subject, std::nullopt,
+                          {{"role", role}, {"grants", grants.size()}});
+        boost::json::array out;
+        for (const auto& g : svc.agent_store->grants_for_role(role))
+          out.push_back(boost::json::object{{"agent_type", g.agent_type}, {"capabilities", boost::json::parse(g.capabilities)}});
+        ex.reply(boost::json::object{{"role", role}, {"grants", std::move(out)}});
+      },
+      json_route({{"grants", FieldType::kArray, true, {}, {}, 0, 100}}, svc));
+}
+
+}  // namespace archon::api
