@@ -69,12 +69,53 @@ end
 -- Per-thread counters a scenario may set as globals; done() sums them over threads.
 -- bad: 2xx answers whose body was not what the scenario expects; dry: requests sent without a
 -- token because the thread's refresh chain pool was empty; first_error: "status body" of the
--- first non-2xx answer seen (only in scenarios with a response() callback).
-bad, dry, first_error = 0, 0, nil
+-- first non-2xx (or unexpected) answer seen (only in scenarios with a response() callback);
+-- allowed_n, denied_n: agent verify answers {"allowed":true} and {"allowed":false}.
+bad, dry, first_error, allowed_n, denied_n = 0, 0, nil, 0, 0
 
 function M.note_error(status, body)
   if first_error == nil then
     first_error = tostring(status) .. " " .. string.sub(body or "", 1, 400)
+  end
+end
+
+-- POST /api/v2/auth/agents/verify requests, the agent's own token as the Bearer, for every token:
+-- per 10 requests 8 for file:write on a path under /project/src/ (inside the code_implementer
+-- tokens' file_paths: allowed) and 2 for file:write on /project/.env (outside: denied). Ordered
+-- so that consecutive requests use different tokens and the 8/2 split holds over any 10 x #tokens.
+local VERIFY_KINDS = {
+  "/project/src/app.ts", "/project/src/index.ts", "/project/.env", "/project/src/lib/util.ts",
+  "/project/src/api/routes.ts", "/project/src/components/Button.tsx", "/project/src/models/user.ts",
+  "/project/.env", "/project/src/services/auth/session.ts", "/project/src/config.ts",
+}
+
+function M.verify_requests(tokens)
+  local out = {}
+  for _, path in ipairs(VERIFY_KINDS) do
+    local body = '{"capability":"file:write","resource":{"path":"' .. path .. '"}}'
+    for _, token in ipairs(tokens) do
+      out[#out + 1] = wrk.format("POST", "/api/v2/auth/agents/verify", {
+        ["Authorization"] = "Bearer " .. token,
+        ["Content-Type"] = "application/json",
+      }, body)
+    end
+  end
+  return out
+end
+
+M.VERIFY_ALLOWED_SHARE = 0.8
+
+-- response() of a verify request: a 200 with allowed true or false (counted), anything else an error.
+function M.verify_check(status, body)
+  if status >= 300 then
+    M.note_error(status, body)
+  elseif string.find(body, '"allowed":true', 1, true) then
+    allowed_n = allowed_n + 1
+  elseif string.find(body, '"allowed":false', 1, true) then
+    denied_n = denied_n + 1
+  else
+    bad = bad + 1
+    M.note_error(status, body)
   end
 end
 
@@ -88,10 +129,12 @@ end
 
 function M.done(summary, latency, requests)
   local e = summary.errors
-  local sum_bad, sum_dry, first = 0, 0, nil
+  local sum_bad, sum_dry, sum_allowed, sum_denied, first = 0, 0, 0, 0, nil
   for _, t in ipairs(threads) do
     sum_bad = sum_bad + (tonumber(t:get("bad")) or 0)
     sum_dry = sum_dry + (tonumber(t:get("dry")) or 0)
+    sum_allowed = sum_allowed + (tonumber(t:get("allowed_n")) or 0)
+    sum_denied = sum_denied + (tonumber(t:get("denied_n")) or 0)
     first = first or t:get("first_error")
   end
   local fields = {
@@ -105,6 +148,8 @@ function M.done(summary, latency, requests)
     string.format('"timeouts":%d', e.timeout),
     string.format('"bad":%d', sum_bad),
     string.format('"dry":%d', sum_dry),
+    string.format('"allowed":%d', sum_allowed),
+    string.format('"denied":%d', sum_denied),
     string.format('"p50_us":%.1f', latency:percentile(50.0)),
     string.format('"p90_us":%.1f', latency:percentile(90.0)),
     string.format('"p99_us":%.1f', latency:percentile(99.0)),

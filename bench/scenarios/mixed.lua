@@ -1,5 +1,6 @@
 -- mixed: one weighted workload over a shared set of 64 connections, per 1,000 requests:
---   500 me (GET /api/v2/users/me), 300 agent_verify (introspect an agent token),
+--   500 me (GET /api/v2/users/me), 300 agent_verify (POST /api/v2/auth/agents/verify, the agent's
+--   own token as the Bearer, 80% allowed paths and 20% denied ones, as in agent_verify.lua),
 --   100 refresh (rotation chains from refresh_b.txt, disjoint from the refresh scenario's),
 --    99 health, 1 login (Argon2id).
 -- The order is a fixed shuffle (same every run). A refresh with no chain left in this thread's pool
@@ -27,13 +28,8 @@ function init(args)
   for _, token in ipairs(common.share(common.lines("access.txt"))) do
     me_reqs[#me_reqs + 1] = wrk.format("GET", "/api/v2/users/me", {["Authorization"] = "Bearer " .. token})
   end
-  local basic = common.lines("client_basic.txt")[1]
-  for _, token in ipairs(common.lines("agent.txt")) do
-    verify_reqs[#verify_reqs + 1] = wrk.format("POST", "/api/v2/auth/introspect", {
-      ["Authorization"] = "Basic " .. basic,
-      ["Content-Type"] = "application/x-www-form-urlencoded",
-    }, "token=" .. token .. "&token_type_hint=agent_token")
-  end
+  verify_reqs = common.verify_requests(common.lines("agent.txt"))
+  vi = ((tid or 0) * 7) % #verify_reqs
   health_req = wrk.format("GET", "/health")
   emails = common.share(common.lines("emails.txt"))
   password = common.lines("password.txt")[1]
@@ -77,5 +73,11 @@ function response(status, headers, body)
   end
   -- only refresh answers carry a refresh_token in the body here (login does not ask for one)
   local successor = string.match(body, '"refresh_token":"([^"]+)"')
-  if successor then pool:push(successor) end
+  if successor then
+    pool:push(successor)
+  elseif string.find(body, '"allowed":true', 1, true) then
+    allowed_n = allowed_n + 1
+  elseif string.find(body, '"allowed":false', 1, true) then
+    denied_n = denied_n + 1
+  end
 end

@@ -39,7 +39,8 @@ std::vector<std::string> lineage_of(const boost::json::object& claims) {
 std::int64_t duration_bound(const boost::json::object& task_context) {
   auto d = task_context.if_contains("estimated_duration");
   if (!d || !(d->is_int64() || d->is_uint64()) || (d->is_int64() && d->get_int64() <= 0)) return kMaxLifetime;
-  std::int64_t seconds = d->is_int64() ? d->get_int64() : kMaxLifetime;
+  // Clamp before the arithmetic: a client-supplied 6e18 must not overflow.
+  std::int64_t seconds = d->is_int64() ? std::min<std::int64_t>(d->get_int64(), kMaxLifetime) : kMaxLifetime;
   return std::max<std::int64_t>(300, std::min<std::int64_t>(kMaxLifetime, seconds + seconds / 2));
 }
 
@@ -72,11 +73,20 @@ AgentService::Ceiling AgentService::ceiling_for(const std::vector<std::string>& 
 }
 
 std::vector<std::string> AgentService::runnable_types(const std::string& user_id) {
-  std::vector<std::string> out;
   auto user = users_.find_user_by_id(user_id);
-  if (!user || !user->is_active) return out;
+  if (!user || !user->is_active) return {};
+  return runnable_types_for_roles(user->roles);
+}
+
+std::vector<std::string> AgentService::runnable_types_for_roles(const std::vector<std::string>& roles) {
+  std::vector<std::string> out;
+  auto grants = agents_.grants_for_roles(roles);  // once, not once per type
   for (const auto& t : catalog_.types())
-    if (ceiling_for(user->roles, t).may_run) out.push_back(t.name);
+    for (const auto& g : grants)
+      if (g.agent_type == "*" || g.agent_type == t.name || (g.agent_type == "@common" && t.common)) {
+        out.push_back(t.name);
+        break;
+      }
   return out;
 }
 
@@ -125,8 +135,11 @@ Expected<MintedAgentToken, ApiError> AgentService::authenticate(const tokens::Ve
                                                                 const AuthenticateRequest& req,
                                                                 const audit::RequestInfo& info) {
   const AgentType* type = catalog_.find(req.agent_type);
-  if (!type)
+  if (!type) {
+    audit_.record(info, "agent_authenticate", "unknown_agent_type", caller.subject, caller.subject,
+                  {{"agent_type", req.agent_type.substr(0, 64)}});
     return Unexpected{ApiError::make(ErrorCode::kAgentTypeUnknown, {{"agent_type", "Not in the agent catalog"}})};
+  }
   auto user = users_.find_user_by_id(caller.subject);
   if (!user || !user->is_active) return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
   Ceiling ceiling = ceiling_for(user->roles, *type);
@@ -138,7 +151,9 @@ Expected<MintedAgentToken, ApiError> AgentService::authenticate(const tokens::Ve
   std::vector<std::string> granted;
   std::vector<std::pair<std::string, std::string>> denied;
   for (const auto& cap : req.capabilities_requested) {
-    if (contains(granted, cap)) continue;
+    if (contains(granted, cap) ||
+        std::any_of(denied.begin(), denied.end(), [&](const auto& d) { return d.first == cap; }))
+      continue;
     if (!catalog_.is_capability(cap)) denied.emplace_back(cap, "unknown_capability");
     else if (!contains(type->capabilities, cap)) denied.emplace_back(cap, "not_allowed_for_agent_type");
     else if (contains(type->requires_approval, cap)) denied.emplace_back(cap, "requires_approval");
@@ -162,9 +177,6 @@ Expected<MintedAgentToken, ApiError> AgentService::delegate(const tokens::Verifi
                                                             const DelegateRequest& req, const audit::RequestInfo& info) {
   const auto& pc = parent.claims;
   auto lineage = lineage_of(pc);
-  for (const auto& id : lineage)
-    if (tokens_.revocations().is_revoked(tokens::RevocationSubject::kFamily, id))
-      return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
   std::int64_t depth = pc.if_contains("depth") && pc.at("depth").is_int64() ? pc.at("depth").as_int64() : 0;
   auto refuse = [&](std::string why, boost::json::object details) {
     details["reason"] = why;
@@ -173,7 +185,15 @@ Expected<MintedAgentToken, ApiError> AgentService::delegate(const tokens::Verifi
   };
   if (depth + 1 > max_depth_) return refuse("max_depth_exceeded", {{"max_depth", max_depth_}});
   const AgentType* type = catalog_.find(req.agent_type);
-  if (!type) return Unexpected{ApiError::make(ErrorCode::kAgentTypeUnknown, {{"agent_type", "Not in the agent catalog"}})};
+  if (!type) {
+    audit_.record(info, "agent_delegate", "unknown_agent_type", lineage.front(), parent.subject,
+                  {{"agent_type", req.agent_type.substr(0, 64)}});
+    return Unexpected{ApiError::make(ErrorCode::kAgentTypeUnknown, {{"agent_type", "Not in the agent catalog"}})};
+  }
+  // The user behind the chain must be allowed to run the child's type too.
+  auto user = users_.find_user_by_id(parent.subject);
+  if (!user || !user->is_active) return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
+  if (!ceiling_for(user->roles, *type).may_run) return refuse("agent_type_not_permitted_for_user", {{"agent_type", type->name}});
 
   auto held = strings_of(pc.if_contains("capabilities"));
   std::vector<std::string> granted;
@@ -227,10 +247,7 @@ VerifyDecision AgentService::verify(std::string_view token, const std::string& c
     auto lineage = lineage_of(claims);
     d.agent_id = lineage.empty() ? "" : lineage.front();
     if (auto t = claims.if_contains("agent_type"); t && t->is_string()) d.agent_type = std::string(t->get_string());
-    bool revoked = false;
-    for (const auto& id : lineage) revoked |= tokens_.revocations().is_revoked(tokens::RevocationSubject::kFamily, id);
-    if (revoked) d.reason = "token_revoked";
-    else if (!contains(strings_of(claims.if_contains("capabilities")), capability)) d.reason = "capability_not_granted";
+    if (!contains(strings_of(claims.if_contains("capabilities")), capability)) d.reason = "capability_not_granted";
     else {
       auto r = claims.if_contains("restrictions") && claims.at("restrictions").is_object()
                    ? parse_restrictions(claims.at("restrictions").as_object())
@@ -247,7 +264,7 @@ VerifyDecision AgentService::verify(std::string_view token, const std::string& c
   if (resource.path) res["path"] = *resource.path;
   if (resource.branch) res["branch"] = *resource.branch;
   if (resource.size) res["size"] = *resource.size;
-  metrics_.count_auth_attempt(d.allowed ? "agent_verify_allowed" : "agent_verify_denied");
+  metrics_.count_agent_decision(d.allowed, d.reason);
   audit_.record(info, "agent_verify", d.allowed ? "allowed" : "denied", d.agent_id.empty() ? "unknown" : d.agent_id,
                 verified ? std::optional(verified->token->subject) : std::nullopt,
                 {{"capability", capability}, {"resource", std::move(res)}, {"reason", d.reason}});

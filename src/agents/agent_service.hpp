@@ -60,6 +60,7 @@ class AgentService {
 
   // The agent types `user_id` may run now, from their current roles.
   std::vector<std::string> runnable_types(const std::string& user_id);
+  std::vector<std::string> runnable_types_for_roles(const std::vector<std::string>& roles);
 
   Expected<MintedAgentToken, ApiError> authenticate(const tokens::VerifiedToken& user, const AuthenticateRequest& request,
                                                     const audit::RequestInfo& info);

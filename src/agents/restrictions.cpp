@@ -30,6 +30,7 @@ using Compiled = std::vector<Part>;
 // Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
 bool decode_utf8(std::string_view s, std::u32string& out) {
   out.clear();
+  out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
@@ -77,6 +78,7 @@ Expected<Part, std::string> compile_part(std::u32string_view text, bool wild, co
     return part;
   }
   if (wild && contains(text, U"**")) return Err{what + ": '**' must be a whole " + (what[0] == 'b' ? "component" : "segment")};
+  part.seg.reserve(text.size());
   for (char32_t c : text) {
     Kind k = !wild ? Kind::kLit : c == U'*' ? Kind::kAny : c == U'?' ? Kind::kOne : Kind::kLit;
     part.seg.push_back(Tok{k, k == Kind::kLit ? c : 0});
@@ -196,7 +198,10 @@ bool compiled_match(const Compiled& s, const Compiled& p) {
 template <class T, class IsStar, class Covers>
 bool dp_within(const std::vector<T>& c, const std::vector<T>& p, IsStar is_star, Covers covers) {
   const std::size_t n = c.size(), m = p.size();
-  std::vector<char> next(m + 1), cur(m + 1);
+  std::array<char, 128> small{};
+  std::vector<char> big(m + 1 > small.size() / 2 ? 2 * (m + 1) : 0);
+  char* next = big.empty() ? small.data() : big.data();
+  char* cur = next + m + 1;
   next[m] = 1;
   for (std::size_t j = m; j-- > 0;) next[j] = is_star(p[j]) && next[j + 1];
   for (std::size_t i = n; i-- > 0;) {

@@ -22,7 +22,7 @@ namespace {
 // the path "/" is the empty string; a pattern segment "**" is "zero or more of '/' followed by one or
 // more non-'/' characters"; '*' is any run of non-'/' characters, '?' one non-'/' character (ASCII
 // alphabets only here). Memoized, so never exponential.
-enum RefTok : int { kGlobstar = -1, kStar = -2, kOne = -3 };
+constexpr int kGlobstar = -1, kStar = -2, kOne = -3;
 
 std::vector<int> reference_tokens(const std::string& pattern) {
   std::vector<int> out;
@@ -35,7 +35,7 @@ std::vector<int> reference_tokens(const std::string& pattern) {
       out.push_back(kGlobstar);
     } else {
       out.push_back('/');
-      for (char c : seg) out.push_back(c == '*' ? kStar : c == '?' ? kOne : static_cast<unsigned char>(c));
+      for (char c : seg) out.push_back(c == '*' ? kStar : c == '?' ? kOne : int{static_cast<unsigned char>(c)});
     }
     start = end + 1;
   }
@@ -49,7 +49,7 @@ bool reference_path_match(const std::string& pattern, const std::string& path) {
   std::function<bool(std::size_t, std::size_t)> m = [&](std::size_t ti, std::size_t si) -> bool {
     int& r = memo[ti][si];
     if (r >= 0) return r;
-    if (ti == t.size()) return r = si == s.size();
+    if (ti == t.size()) return (r = si == s.size()) != 0;
     bool ok = false;
     if (t[ti] == kGlobstar) {
       ok = m(ti + 1, si);
@@ -62,7 +62,7 @@ bool reference_path_match(const std::string& pattern, const std::string& path) {
     } else {
       ok = si < s.size() && static_cast<unsigned char>(s[si]) == t[ti] && m(ti + 1, si + 1);
     }
-    return r = ok;
+    return (r = ok) != 0;
   };
   return m(0, 0);
 }
@@ -127,8 +127,10 @@ void exhaustive_soundness(const std::vector<std::string>& patterns, const std::v
 }
 
 // ---- Paths ---------------------------------------------------------------------------------------
-const std::vector<std::string> kPatternSegs{"a", "b", "ab", "*", "?", "a*", "*b", "**", ".a"};
-const std::vector<std::string> kPathSegs{"a", "b", "ab", "ba", "aab", ".a", "c", "bb"};
+// Small alphabets, every combination up to three segments: sizes chosen so the suite stays a few
+// seconds under the sanitizers.
+const std::vector<std::string> kPatternSegs{"a", "ab", "*", "?", "a*", "*b", "**"};
+const std::vector<std::string> kPathSegs{"a", "b", "ab", "ba", "aab"};
 
 TEST(RestrictionProperties, ExhaustivePathInclusionIsSound) {
   auto patterns = enumerate(kPatternSegs, 0, 3, true);
@@ -145,8 +147,8 @@ TEST(RestrictionProperties, InclusionIsExactForConcreteChildren) {
 }
 
 TEST(RestrictionProperties, ExhaustiveBranchInclusionIsSound) {
-  auto patterns = enumerate({"a", "b", "ab", "*", "?", "a*", "**", "x-y"}, 1, 3, false);
-  auto branches = enumerate({"a", "b", "ab", "ba", "x-y", "aa"}, 1, 3, false);
+  auto patterns = enumerate({"a", "ab", "*", "?", "**"}, 1, 3, false);
+  auto branches = enumerate({"a", "b", "ab", "ba"}, 1, 3, false);
   exhaustive_soundness(patterns, branches, branch_matches, branch_pattern_within);
 }
 
@@ -160,6 +162,7 @@ struct Gen {
     if (below(6) == 0) return "**";
     std::string s;
     do {
+      s.clear();
       for (std::size_t i = 0, n = 1 + below(4); i < n; ++i) s += "ab*?x."[below(6)];
     } while (s == "." || s == ".." || s.find("**") != std::string::npos);
     return s;
@@ -183,7 +186,7 @@ struct Gen {
         else if (c == '*') for (std::size_t i = 0, n = below(4); i < n; ++i) s += letter();
         else s += c;
       }
-      out.push_back(s);
+      out.push_back(s.empty() ? "x" : s);  // a segment is never empty; only '*'s made it so
     }
     return join(out, true);
   }

@@ -287,6 +287,8 @@ void register_agent_routes(http::Router& router, const Services& svc) {
           std::string name = type && type->is_string() ? std::string(type->get_string()) : "";
           if (name != "*" && name != "@common" && !svc.agent_catalog->find(name))
             problems[where + ".agent_type"] = "Must be a catalog agent type, \"*\" or \"@common\"";
+          if (std::any_of(grants.begin(), grants.end(), [&](const store::AgentGrant& g2) { return g2.agent_type == name; }))
+            problems[where + ".agent_type"] = "Appears more than once";
           boost::json::array caps{"*"};
           if (auto c = o.if_contains("capabilities")) {
             if (!c->is_array()) problems[where + ".capabilities"] = "Must be an array";

@@ -149,6 +149,12 @@ void register_token_routes(http::Router& router, const Services& svc) {
       const auto& t = *verified->token;
       svc.token_service->revocations().revoke(tokens::RevocationSubject::kJti, t.jti,
                                               t.expires_at + svc.tokens_config->leeway.count());
+      if (t.kind == tokens::TokenKind::kAgent && !t.lineage.empty() && svc.agent_store) {
+        // An agent token takes its descendants with it, as DELETE /auth/agents/tokens/{id} does.
+        for (const auto& [id, expires] : svc.agent_store->revoke_agent_lineage(t.lineage.front(), tokens::system_epoch_seconds()))
+          svc.token_service->revocations().revoke(tokens::RevocationSubject::kFamily, id,
+                                                  expires + svc.tokens_config->leeway.count());
+      }
       log::info("token revoked", {{"request_id", ex.context().request_id},
                                   {"jti", t.jti},
                                   {"kind", tokens::kind_name(t.kind)},

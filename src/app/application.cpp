@@ -109,13 +109,6 @@ int serve(const Config& config) {
     mail_options.from = idc.mail_from;
     mail::FileMailer mailer(std::move(mail_options));
     mail::OutboxWorker outbox(*rt->mail_outbox, mailer);
-    identity::IdentityContext identity_ctx{*rt->identity_store, hasher,   *hashing_pool,   *rt->token_service,
-                                           *rt->kek,            *rt->audit, metrics, rt->config,
-                                           [&outbox] { outbox.notify(); }};
-    identity::AccountService accounts(identity_ctx);
-    sessions::SessionService sessions(identity_ctx);
-
-    http::ServerState state;
     // Agents: the catalog (shipped, or from agents.catalog_file) and the capability-token service.
     auto catalog = rt->config.agents.catalog_file.empty()
                        ? agents::AgentCatalog::parse_yaml(std::string(*assets::find("agents/catalog.yaml")))
@@ -124,6 +117,17 @@ int serve(const Config& config) {
     store::SqliteAgentStore agent_store(*rt->database);
     agents::AgentService agent_service(*catalog, agent_store, *rt->identity_store, *rt->token_service, *rt->audit,
                                        metrics, rt->config.agents.max_delegation_depth);
+
+    identity::IdentityContext identity_ctx{*rt->identity_store, hasher,   *hashing_pool,   *rt->token_service,
+                                           *rt->kek,            *rt->audit, metrics, rt->config,
+                                           [&outbox] { outbox.notify(); },
+                                           [&agent_service](const std::vector<std::string>& roles) {
+                                             return agent_service.runnable_types_for_roles(roles);
+                                           }};
+    identity::AccountService accounts(identity_ctx);
+    sessions::SessionService sessions(identity_ctx);
+
+    http::ServerState state;
 
     api::Services services{.health = &health,
                            .metrics = &metrics,

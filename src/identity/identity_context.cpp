@@ -29,8 +29,9 @@ tokens::IssuedToken issue_access_token(IdentityContext& ctx, const store::UserRe
                              {"email", user.email},
                              {"roles", strings(user.roles)},
                              {"permissions", strings(user.permissions)},
-                             // The agent types this user may run arrive with the agent catalog.
-                             {"agent_capabilities", boost::json::array{}},
+                             {"agent_capabilities", ctx.runnable_agent_types
+                                                        ? strings(ctx.runnable_agent_types(user.roles))
+                                                        : boost::json::array{}},
                              {"session_id", session_id}};
   return ctx.tokens.issue(tokens::TokenKind::kAccess, std::move(claims), ctx.config.tokens.access.lifetime);
 }

@@ -28,6 +28,8 @@ struct IdentityContext {
   observability::Metrics& metrics;
   const Config& config;
   std::function<void()> mail_queued;  // wakes the outbox worker; may be empty
+  // The agent types a user with these roles may run (the access token's agent_capabilities).
+  std::function<std::vector<std::string>(const std::vector<std::string>& roles)> runnable_agent_types;
   std::function<std::int64_t()> now = tokens::system_epoch_seconds;
 };
 

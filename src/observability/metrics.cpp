@@ -90,6 +90,12 @@ void Metrics::count_rate_limit_exceeded(std::string_view tier) {
   ++it->second;
 }
 
+void Metrics::count_agent_decision(bool allowed, std::string_view reason) {
+  std::string key = std::string(allowed ? "allowed" : "denied") + '\x1f' + std::string(reason.substr(0, 64));
+  std::lock_guard lock(labelled_mu_);
+  ++agent_decisions_[key];
+}
+
 std::string Metrics::render_prometheus() const {
   // Merge shards; std::map gives a stable order for readers and tests.
   std::map<std::tuple<std::string_view, std::string_view, unsigned>, RequestSeries> merged;
@@ -132,6 +138,13 @@ std::string Metrics::render_prometheus() const {
     out += "# TYPE rate_limit_exceeded_total counter\n";
     for (const auto& [t, n] : rate_limit_exceeded_)
       out += "rate_limit_exceeded_total{tier=\"" + escape_label(t) + "\"} " + std::to_string(n) + "\n";
+    out += "# HELP agent_capability_decisions_total Agent capability checks, by verdict and reason.\n";
+    out += "# TYPE agent_capability_decisions_total counter\n";
+    for (const auto& [k, n] : agent_decisions_) {
+      auto sep = k.find('\x1f');
+      out += "agent_capability_decisions_total{verdict=\"" + escape_label(k.substr(0, sep)) + "\",reason=\"" +
+             escape_label(k.substr(sep + 1)) + "\"} " + std::to_string(n) + "\n";
+    }
   }
   out += "# HELP cache_hits_total Cache lookups, by result.\n";
   out += "# TYPE cache_hits_total counter\n";

@@ -28,6 +28,8 @@ class Metrics {
   void count_auth_attempt(std::string_view outcome);      // success | failure | locked | ...
   void count_cache(bool hit);
   void count_rate_limit_exceeded(std::string_view tier);
+  // Agent capability checks, by verdict and reason (reasons are a fixed vocabulary).
+  void count_agent_decision(bool allowed, std::string_view reason);
   void set_db_connections_active(std::int64_t n) { db_connections_active_.store(n, std::memory_order_relaxed); }
 
   std::string render_prometheus() const;
@@ -69,6 +71,7 @@ class Metrics {
   mutable std::mutex labelled_mu_;  // auth attempts and rate-limit tiers: low-rate counters
   std::map<std::string, std::uint64_t, std::less<>> auth_attempts_;
   std::map<std::string, std::uint64_t, std::less<>> rate_limit_exceeded_;
+  std::map<std::string, std::uint64_t, std::less<>> agent_decisions_;  // "verdict\x1freason"
   std::atomic<std::uint64_t> cache_hits_{0};
   std::atomic<std::uint64_t> cache_misses_{0};
   std::atomic<std::int64_t> db_connections_active_{0};

@@ -93,6 +93,8 @@ std::optional<TokenError> TokenService::check_live(const VerifiedToken& t, std::
   if (t.expires_at + leeway <= now) return TokenError::kExpired;
   if (revocations_.is_revoked(RevocationSubject::kJti, t.jti)) return TokenError::kRevoked;
   if (revocations_.is_revoked(RevocationSubject::kSession, t.session_id)) return TokenError::kRevoked;
+  for (const auto& id : t.lineage)
+    if (revocations_.is_revoked(RevocationSubject::kFamily, id)) return TokenError::kRevoked;
   return std::nullopt;
 }
 
@@ -153,6 +155,14 @@ Expected<Verification, TokenError> TokenService::verify_impl(std::string_view to
   vt->jti = std::string(*jti);
   vt->subject = std::string(*sub);
   if (auto* sid = string_claim(claims, "session_id")) vt->session_id = std::string(*sid);
+  if (kind == TokenKind::kAgent) {
+    if (auto* id = string_claim(claims, "agent_id")) vt->lineage.emplace_back(*id);
+    const boost::json::value* act = claims.if_contains("act");
+    for (int depth = 0; act && act->is_object() && depth < 16; ++depth) {  // RFC 8693 nesting
+      if (auto* actor = string_claim(act->get_object(), "sub")) vt->lineage.emplace_back(*actor);
+      act = act->get_object().if_contains("act");
+    }
+  }
   vt->issued_at = *iat;
   vt->expires_at = *exp;
   vt->claims = claims;

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -18,6 +19,9 @@ struct VerifiedToken {
   std::string session_id;  // empty when the token carries none
   std::int64_t issued_at = 0;
   std::int64_t expires_at = 0;
+  // Agent tokens: the token's agent_id, then its ancestors' from the act chain. Any of them on
+  // the family deny-list kills the token.
+  std::vector<std::string> lineage;
   boost::json::object claims;  // the whole claims set
 };
 

@@ -104,6 +104,7 @@ std::vector<AgentTokenRecord> SqliteAgentStore::live_agent_tokens(const std::str
   return db_.with_connection([&](sqlite3* db) {
     Statement st(db, std::string("SELECT ") + kTokenColumns +
                          " FROM agent_tokens WHERE user_id = ? AND expires_at > ? AND revoked_at IS NULL "
+                         "AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL) "
                          "ORDER BY root_agent_id, depth, created_at");
     st.bind(1, user_id).bind(2, now);
     std::vector<AgentTokenRecord> out;
