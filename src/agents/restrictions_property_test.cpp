@@ -129,7 +129,7 @@ void exhaustive_soundness(const std::vector<std::string>& patterns, const std::v
 // ---- Paths ---------------------------------------------------------------------------------------
 // Small alphabets, every combination up to three segments: sizes chosen so the suite stays a few
 // seconds under the sanitizers.
-const std::vector<std::string> kPatternSegs{"a", "ab", "*", "?", "a*", "*b", "**"};
+const std::vector<std::string> kPatternSegs{"a", "ab", "*", "?", "a*", "**"};
 const std::vector<std::string> kPathSegs{"a", "b", "ab", "ba", "aab"};
 
 TEST(RestrictionProperties, ExhaustivePathInclusionIsSound) {
@@ -219,7 +219,7 @@ struct Gen {
 
 TEST(RestrictionProperties, MatchingAgreesWithTheReference) {
   Gen g;
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     auto pattern_segs = g.pattern(5);
     std::string pattern = join(pattern_segs, true);
     for (int k = 0; k < 5; ++k) {
@@ -241,7 +241,7 @@ TEST(RestrictionProperties, MatchingAgreesWithTheReference) {
 TEST(RestrictionProperties, RandomInclusionIsSoundOnSampledInstances) {
   Gen g;
   std::size_t proved = 0, refuted = 0;
-  for (int i = 0; i < 3000; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     auto parent_segs = g.pattern(6);
     auto child_segs = g.below(5) == 0 ? g.pattern(6) : g.narrowed(parent_segs);
     std::string parent = join(parent_segs, true), child = join(child_segs, true);
@@ -253,7 +253,7 @@ TEST(RestrictionProperties, RandomInclusionIsSoundOnSampledInstances) {
       continue;
     }
     ++proved;
-    for (int k = 0; k < 40; ++k) {
+    for (int k = 0; k < 15; ++k) {
       std::string path = g.instance(child_segs);
       if (!normalize_path(path)) continue;
       ASSERT_TRUE(path_matches(child, path)) << child << " vs its instance " << path;
@@ -266,8 +266,8 @@ TEST(RestrictionProperties, RandomInclusionIsSoundOnSampledInstances) {
     }
   }
   std::printf("  random pairs: %zu proved within, %zu not\n", proved, refuted);
-  EXPECT_GT(proved, 500u);
-  EXPECT_GT(refuted, 300u);
+  EXPECT_GT(proved, 400u);
+  EXPECT_GT(refuted, 200u);
 }
 
 }  // namespace
