@@ -221,11 +221,12 @@ bool seg_within(const Seg& c, const Seg& p) {
       [](const Tok& a, const Tok& b) { return b.kind == Kind::kOne || (a.kind == Kind::kLit && a.cp == b.cp); });
 }
 
-// Rewrites into an equivalent form the inclusion table handles better: inside a part, a run of '*'
-// and '?' becomes its '?'s then one '*'; a part that is only '*' becomes "?*" (parts are never
-// empty); a run of parts that are "**" or match any one part becomes those parts then one "**".
-Compiled canonical(Compiled c) {
-  auto any_part = [](const Part& p) { return !p.globstar && p.seg.size() == 2 && p.seg[0].kind == Kind::kOne && p.seg[1].kind == Kind::kAny; };
+// Rewrites a pattern into an equivalent form the inclusion table handles better. Inside a part, a
+// run of '*' and '?' becomes its '?'s and one '*' (k '?' then '*' when `fixed_first`, else '*' then
+// k '?'). Across parts, a run of "**" and parts matching any one part ("*", "?*", "*?") becomes those
+// parts and one "**", in the same order. In a child, a part that is only '*' becomes "?*" or "*?"
+// (parts are never empty); a parent keeps "*", which absorbs anything.
+Compiled arranged(Compiled c, bool child, bool fixed_first) {
   for (auto& part : c) {
     Seg out;
     for (std::size_t i = 0; i < part.seg.size();) {
@@ -233,16 +234,28 @@ Compiled canonical(Compiled c) {
         out.push_back(part.seg[i++]);
         continue;
       }
+      std::size_t ones = 0;
       bool star = false;
       for (; i < part.seg.size() && part.seg[i].kind != Kind::kLit; ++i) {
-        if (part.seg[i].kind == Kind::kOne) out.push_back(part.seg[i]);
+        if (part.seg[i].kind == Kind::kOne) ++ones;
         else star = true;
       }
-      if (star) out.push_back(Tok{Kind::kAny, 0});
+      if (star && !fixed_first) out.push_back(Tok{Kind::kAny, 0});
+      out.insert(out.end(), ones, Tok{Kind::kOne, 0});
+      if (star && fixed_first) out.push_back(Tok{Kind::kAny, 0});
     }
-    if (out.size() == 1 && out[0].kind == Kind::kAny) out.insert(out.begin(), Tok{Kind::kOne, 0});
+    if (child && out.size() == 1 && out[0].kind == Kind::kAny) out.insert(fixed_first ? out.begin() : out.end(), Tok{Kind::kOne, 0});
     part.seg = std::move(out);
   }
+  auto any_part = [](const Part& p) {  // "*", "?*" or "*?" (already arranged)
+    if (p.globstar || p.seg.empty() || p.seg.size() > 2) return false;
+    std::size_t stars = 0;
+    for (const Tok& t : p.seg) {
+      if (t.kind == Kind::kLit) return false;
+      stars += t.kind == Kind::kAny;
+    }
+    return stars == 1;
+  };
   Compiled out;
   for (std::size_t i = 0; i < c.size();) {
     if (!c[i].globstar && !any_part(c[i])) {
@@ -250,20 +263,29 @@ Compiled canonical(Compiled c) {
       continue;
     }
     bool globstar = false;
+    std::size_t first = out.size();
     for (; i < c.size() && (c[i].globstar || any_part(c[i])); ++i) {
       if (c[i].globstar) globstar = true;
       else out.push_back(std::move(c[i]));
     }
-    if (globstar) out.push_back(Part{true, {}});
+    if (globstar) out.insert(fixed_first ? out.end() : out.begin() + static_cast<std::ptrdiff_t>(first), Part{true, {}});
   }
   return out;
 }
 
-// Both arguments canonical.
 bool compiled_within(const Compiled& c, const Compiled& p) {
   return dp_within(
       c, p, [](const Part& x) { return x.globstar; },
       [](const Part& a, const Part& b) { return seg_within(a.seg, b.seg); });
+}
+
+// A pattern in both arrangements; a child is within a parent when either arrangement proves it.
+struct Prepared {
+  Compiled fixed_first, star_first;
+};
+Prepared prepare(const Compiled& c, bool child) { return {arranged(c, child, true), arranged(c, child, false)}; }
+bool prepared_within(const Prepared& c, const Prepared& p) {
+  return compiled_within(c.fixed_first, p.fixed_first) || compiled_within(c.star_first, p.star_first);
 }
 
 // ---- Lists ------------------------------------------------------------------------------------------
@@ -272,8 +294,8 @@ struct ListKind {
   std::size_t max_total_bytes;
   Expected<std::string, std::string> (*validate)(std::string_view);
 };
-constexpr ListKind kPathList{"file_paths", 4096, &validate_path_pattern};
-constexpr ListKind kBranchList{"git_branches", 4096, &normalize_branch_pattern};
+constexpr ListKind kPathList{"file_paths", kMaxListBytes, &validate_path_pattern};
+constexpr ListKind kBranchList{"git_branches", kMaxListBytes, &normalize_branch_pattern};
 
 // Validates and normalizes a list; drops duplicates.
 Expected<std::vector<std::string>, std::string> check_list(const std::vector<std::string>& in, const ListKind& kind) {
@@ -421,13 +443,13 @@ boost::json::object to_json(const Restrictions& r) {
 bool path_pattern_within(std::string_view child, std::string_view parent) {
   auto c = compile_path(child, true);
   auto p = compile_path(parent, true);
-  return c && p && compiled_within(canonical(std::move(*c)), canonical(std::move(*p)));
+  return c && p && prepared_within(prepare(*c, true), prepare(*p, false));
 }
 
 bool branch_pattern_within(std::string_view child, std::string_view parent) {
   auto c = compile_branch(child, true);
   auto p = compile_branch(parent, true);
-  return c && p && compiled_within(canonical(std::move(c->parts)), canonical(std::move(p->parts)));
+  return c && p && prepared_within(prepare(c->parts, true), prepare(p->parts, false));
 }
 
 namespace {
@@ -438,20 +460,20 @@ Expected<std::vector<std::string>, std::string> narrow_list(const std::vector<st
   auto list = check_list(requested, kind);
   if (!list) return list;
   const bool paths = &kind == &kPathList;
-  auto compile = [paths](std::string_view s) -> std::optional<Compiled> {
+  auto compile = [paths](std::string_view s, bool child) -> std::optional<Prepared> {
     if (paths) {
       auto c = compile_path(s, true);
-      return c ? std::optional(canonical(std::move(*c))) : std::nullopt;
+      return c ? std::optional(prepare(*c, child)) : std::nullopt;
     }
     auto c = compile_branch(s, true);
-    return c ? std::optional(canonical(std::move(c->parts))) : std::nullopt;
+    return c ? std::optional(prepare(c->parts, child)) : std::nullopt;
   };
-  std::vector<Compiled> parents;
+  std::vector<Prepared> parents;
   for (const auto& p : parent)
-    if (auto c = compile(p)) parents.push_back(std::move(*c));
+    if (auto c = compile(p, false)) parents.push_back(std::move(*c));
   for (std::size_t i = 0; i < list->size(); ++i) {
-    auto child = compile((*list)[i]);
-    bool ok = child && std::any_of(parents.begin(), parents.end(), [&](const Compiled& p) { return compiled_within(*child, p); });
+    auto child = compile((*list)[i], true);
+    bool ok = child && std::any_of(parents.begin(), parents.end(), [&](const Prepared& p) { return prepared_within(*child, p); });
     if (!ok) return Err{std::string(kind.key) + "[" + std::to_string(i) + "] is not within the parent's " + kind.key};
   }
   return list;

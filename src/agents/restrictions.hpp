@@ -22,6 +22,7 @@ inline constexpr std::size_t kMaxPathBytes = 4096;          // a concrete path
 inline constexpr std::size_t kMaxPathPatternBytes = 1024;   // a file_paths pattern
 inline constexpr std::size_t kMaxBranchBytes = 255;         // a branch name or pattern, without refs/heads/
 inline constexpr std::size_t kMaxPatternsPerList = 64;      // entries of file_paths, of git_branches
+inline constexpr std::size_t kMaxListBytes = 4096;          // all the patterns of one list together
 inline constexpr std::uint64_t kMaxSizeBytes = (std::uint64_t{1} << 53) - 1;  // exact in every JSON
 
 // ---- Paths -------------------------------------------------------------------------------------
@@ -59,8 +60,8 @@ struct Restrictions {
 
 // {"file_paths": [pattern...], "git_branches": [pattern...], "max_file_size": "10MB" | bytes}.
 // Strict: an unknown key, a non-array list, a non-string entry, an invalid pattern, more than
-// kMaxPatternsPerList entries or a bad size is refused with an error naming the key ("file_paths[2]:
-// ..."). A missing list is empty (deny), a missing max_file_size is no limit. Duplicate entries
+// kMaxPatternsPerList entries or kMaxListBytes bytes in a list, or a bad size is refused with an error
+// naming the key ("file_paths[2]: ..."). A missing list is empty (deny), a missing max_file_size is no limit. Duplicate entries
 // (after normalization) are dropped, keeping the first.
 Expected<Restrictions, std::string> parse_restrictions(const boost::json::object& json);
 // Always writes both lists; writes max_file_size (as format_size) only when there is a limit.
@@ -68,12 +69,14 @@ boost::json::object to_json(const Restrictions& r);
 
 // ---- Delegation --------------------------------------------------------------------------------
 // Sound, not complete: true only when every path (branch) the child pattern matches is provably
-// matched by the parent pattern. Invalid patterns, and cases the rules cannot prove, answer false.
+// matched by the parent pattern (docs/agent-restrictions.md, "Delegation", gives the exact rules;
+// exact for a child without wildcards). Invalid patterns, and what the rules cannot prove, answer false.
 bool path_pattern_within(std::string_view child, std::string_view parent);
 bool branch_pattern_within(std::string_view child, std::string_view parent);
-// The child's restrictions: each requested pattern must be within some parent pattern and a requested
-// max_file_size must not exceed the parent's. An empty requested list, or no requested max_file_size,
-// inherits the parent's. The error names the first offending entry ("file_paths[1] ...").
+// The child's restrictions: each requested pattern must be valid and within one single parent pattern,
+// and a requested max_file_size must not exceed the parent's. An empty requested list, or no requested
+// max_file_size, inherits the parent's. The child gets the requested patterns (normalized), not an
+// intersection. The error names the first offending entry ("file_paths[1] is not within ...").
 Expected<Restrictions, std::string> narrow(const Restrictions& parent, const Restrictions& requested);
 
 // ---- Decision for one action -------------------------------------------------------------------

@@ -92,6 +92,19 @@ std::vector<std::string> enumerate(const std::vector<std::string>& alphabet, std
   return out;
 }
 
+// Every string over `chars` of min_len..max_len characters.
+std::vector<std::string> words(const std::string& chars, std::size_t min_len, std::size_t max_len) {
+  std::vector<std::string> out, level{""};
+  for (std::size_t len = 0; len <= max_len; ++len) {
+    if (len >= min_len) out.insert(out.end(), level.begin(), level.end());
+    std::vector<std::string> next;
+    for (const auto& w : level)
+      for (char c : chars) next.push_back(w + c);
+    level = std::move(next);
+  }
+  return out;
+}
+
 using Bits = std::vector<std::uint64_t>;
 bool subset(const Bits& a, const Bits& b) {
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -136,6 +149,18 @@ TEST(RestrictionProperties, ExhaustivePathInclusionIsSound) {
   auto patterns = enumerate(kPatternSegs, 0, 3, true);
   auto paths = enumerate(kPathSegs, 0, 3, true);
   exhaustive_soundness(patterns, paths, path_matches, path_pattern_within);
+}
+
+TEST(RestrictionProperties, ExhaustiveSegmentInclusionIsSound) {
+  // Inside one segment: every valid pattern (no "**") over {a, b, *, ?} up to 3 characters and over
+  // {a, *, ?} of 4, against every name over {a, b} up to 5 characters.
+  std::vector<std::string> patterns, names;
+  for (auto p : words("ab*?", 1, 3))
+    if (p.find("**") == std::string::npos) patterns.push_back("/x/" + p);
+  for (auto p : words("a*?", 4, 4))
+    if (p.find("**") == std::string::npos) patterns.push_back("/x/" + p);
+  for (const auto& n : words("ab", 1, 5)) names.push_back("/x/" + n);
+  exhaustive_soundness(patterns, names, path_matches, path_pattern_within);
 }
 
 TEST(RestrictionProperties, InclusionIsExactForConcreteChildren) {
