@@ -11,6 +11,8 @@
 #include <boost/json/string.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_read.hpp"
+
 #include "agents/restrictions.hpp"
 
 namespace archon::agents {
@@ -29,10 +31,14 @@ bool is_lower_ident(std::string_view s) {
 
 std::string key_of(const YAML::Node& k) { return k.IsScalar() ? k.Scalar() : std::string("?"); }
 
-// Strict readers, in the manner of core/config.cpp: each error names `path`.
-Expected<std::string, std::string> read_string(const YAML::Node& n, const std::string& path) {
-  if (!n.IsScalar()) return Err{path + ": expected a string"};
-  return n.Scalar();
+using yaml::read_bool;
+using yaml::read_int;
+using yaml::read_string;
+using yaml::read_string_list;
+
+Problem check_keys(const YAML::Node& n, const std::string& path, const std::set<std::string>& allowed,
+                   const std::set<std::string>& required) {
+  return yaml::check_keys(n, path, allowed, required);
 }
 
 // A description: one non-empty line.
@@ -42,53 +48,6 @@ Expected<std::string, std::string> read_line(const YAML::Node& n, const std::str
   if (s->empty()) return Err{path + ": must not be empty"};
   if (s->find_first_of("\r\n") != std::string::npos) return Err{path + ": must be a single line"};
   return s;
-}
-
-Expected<std::int64_t, std::string> read_int(const YAML::Node& n, const std::string& path, std::int64_t min,
-                                              std::int64_t max) {
-  if (!n.IsScalar()) return Err{path + ": expected an integer"};
-  const std::string& s = n.Scalar();
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return Err{path + ": expected an integer, got '" + s + "'"};
-  if (v < min || v > max)
-    return Err{path + ": must be between " + std::to_string(min) + " and " + std::to_string(max)};
-  return v;
-}
-
-Expected<bool, std::string> read_bool(const YAML::Node& n, const std::string& path) {
-  if (n.IsScalar()) {
-    if (n.Scalar() == "true") return true;
-    if (n.Scalar() == "false") return false;
-  }
-  return Err{path + ": expected true or false"};
-}
-
-Expected<std::vector<std::string>, std::string> read_string_list(const YAML::Node& n, const std::string& path) {
-  if (!n.IsSequence()) return Err{path + ": expected a list of strings"};
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < n.size(); ++i) {
-    auto s = read_string(n[i], path + "[" + std::to_string(i) + "]");
-    if (!s) return Err{s.error()};
-    out.push_back(std::move(*s));
-  }
-  return out;
-}
-
-// The mapping holds only `allowed` keys, each once, and every key of `required`.
-Problem check_keys(const YAML::Node& n, const std::string& path, const std::set<std::string>& allowed,
-                   const std::set<std::string>& required) {
-  if (!n.IsMap()) return (path.empty() ? std::string("top level") : path) + ": expected a mapping";
-  auto join = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
-  std::set<std::string> seen;
-  for (const auto& kv : n) {
-    std::string key = key_of(kv.first);
-    if (!allowed.count(key)) return join(key) + ": unknown key";
-    if (!seen.insert(key).second) return join(key) + ": duplicate key";
-  }
-  for (const auto& r : required)
-    if (!seen.count(r)) return join(r) + ": required";
-  return std::nullopt;
 }
 
 Problem parse_vocabulary(const YAML::Node& n, std::vector<Capability>& out) {

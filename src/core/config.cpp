@@ -9,63 +9,18 @@
 #include <boost/asio/ip/address.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "core/yaml_read.hpp"
+
 namespace archon {
 namespace {
 
 using Err = Unexpected<std::string>;
 
-std::string join(const std::string& prefix, const std::string& key) {
-  return prefix.empty() ? key : prefix + "." + key;
-}
-
-// Strict readers: each returns an error naming `path` when the node has the wrong shape.
-Expected<std::string, std::string> read_string(const YAML::Node& n, const std::string& path) {
-  if (!n.IsScalar()) return Err{path + ": expected a string"};
-  return n.Scalar();
-}
-
-Expected<std::int64_t, std::string> read_int(const YAML::Node& n, const std::string& path, std::int64_t min,
-                                              std::int64_t max) {
-  if (!n.IsScalar()) return Err{path + ": expected an integer"};
-  const std::string& s = n.Scalar();
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return Err{path + ": expected an integer, got '" + s + "'"};
-  if (v < min || v > max)
-    return Err{path + ": must be between " + std::to_string(min) + " and " + std::to_string(max)};
-  return v;
-}
-
-Expected<bool, std::string> read_bool(const YAML::Node& n, const std::string& path) {
-  if (n.IsScalar()) {
-    const std::string& s = n.Scalar();
-    if (s == "true") return true;
-    if (s == "false") return false;
-  }
-  return Err{path + ": expected true or false"};
-}
-
-Expected<std::vector<std::string>, std::string> read_string_list(const YAML::Node& n, const std::string& path) {
-  if (!n.IsSequence()) return Err{path + ": expected a list of strings"};
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < n.size(); ++i) {
-    auto s = read_string(n[i], path + "[" + std::to_string(i) + "]");
-    if (!s) return Err{s.error()};
-    out.push_back(*s);
-  }
-  return out;
-}
-
-// Checks that a mapping holds only `allowed` keys.
-std::optional<std::string> check_keys(const YAML::Node& n, const std::string& path,
-                                      const std::set<std::string>& allowed) {
-  if (!n.IsMap()) return (path.empty() ? std::string("top level") : path) + ": expected a mapping";
-  for (const auto& kv : n) {
-    std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-    if (!allowed.count(key)) return join(path, key) + ": unknown key";
-  }
-  return std::nullopt;
-}
+using yaml::check_keys;
+using yaml::read_bool;
+using yaml::read_int;
+using yaml::read_string;
+using yaml::read_string_list;
 
 std::optional<std::string> parse_server(const YAML::Node& n, ServerConfig& s) {
   const std::string p = "server";
