@@ -10,20 +10,6 @@ namespace {
 
 using http::FieldType;
 
-// Authenticates and authorizes; on failure answers and returns null.
-std::shared_ptr<const tokens::VerifiedToken> admin(http::Exchange& ex, const Services& svc, std::string_view permission) {
-  auto user = require_user(ex, svc);
-  if (!user) {
-    ex.fail(user.error());
-    return nullptr;
-  }
-  if (auto denied = require_permission(svc, **user, permission)) {
-    ex.fail(*denied);
-    return nullptr;
-  }
-  return *user;
-}
-
 http::Pagination pagination(const PageQuery& p, std::int64_t total) {
   return {static_cast<std::uint64_t>(p.page), static_cast<std::uint64_t>(p.limit), static_cast<std::uint64_t>(total)};
 }
@@ -32,7 +18,7 @@ http::Pagination pagination(const PageQuery& p, std::int64_t total) {
 
 void register_admin_routes(http::Router& router, const Services& svc) {
   router.add(http::Verb::get, "/api/v2/users", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    if (!admin(ex, svc, "users:read")) co_return;
+    if (!require_user_with_permission(ex, svc, "users:read")) co_return;
     std::map<std::string, std::string> rest;
     auto page = parse_page_query(ex.request().target(), &rest, {"sort_by", "sort_order", "q", "role", "is_active"});
     if (!page) {
@@ -73,7 +59,7 @@ void register_admin_routes(http::Router& router, const Services& svc) {
   });
 
   router.add(http::Verb::get, "/api/v2/users/{id}", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    if (!admin(ex, svc, "users:read")) co_return;
+    if (!require_user_with_permission(ex, svc, "users:read")) co_return;
     auto u = svc.identity_store->find_user_by_id(std::string(ex.param("id")));
     if (!u) ex.fail(ApiError::make(ErrorCode::kUserNotFound));
     else ex.reply(identity::user_json(*u));
@@ -91,7 +77,7 @@ void register_admin_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::patch, "/api/v2/users/{id}",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        auto caller = admin(ex, svc, "users:write");
+        auto caller = require_user_with_permission(ex, svc, "users:write");
         if (!caller) co_return;
         std::string id(ex.param("id"));
         if (!svc.identity_store->find_user_by_id(id)) {
@@ -134,7 +120,7 @@ void register_admin_routes(http::Router& router, const Services& svc) {
       patch);
 
   router.add(http::Verb::delete_, "/api/v2/users/{id}", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    auto caller = admin(ex, svc, "users:write");
+    auto caller = require_user_with_permission(ex, svc, "users:write");
     if (!caller) co_return;
     std::string id(ex.param("id"));
     if (!svc.identity_store->find_user_by_id(id)) {
@@ -150,7 +136,7 @@ void register_admin_routes(http::Router& router, const Services& svc) {
   });
 
   router.add(http::Verb::get, "/api/v2/users/{id}/sessions", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    if (!admin(ex, svc, "users:read")) co_return;
+    if (!require_user_with_permission(ex, svc, "users:read")) co_return;
     if (!svc.identity_store->find_user_by_id(std::string(ex.param("id")))) {
       ex.fail(ApiError::make(ErrorCode::kUserNotFound));
       co_return;
@@ -163,7 +149,7 @@ void register_admin_routes(http::Router& router, const Services& svc) {
 
   router.add(http::Verb::delete_, "/api/v2/users/{id}/sessions/{session_id}",
              [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-               auto caller = admin(ex, svc, "users:write");
+               auto caller = require_user_with_permission(ex, svc, "users:write");
                if (!caller) co_return;
                if (!svc.sessions->revoke_session(std::string(ex.param("id")), std::string(ex.param("session_id")),
                                                  caller->subject, request_info(ex))) {
@@ -174,7 +160,7 @@ void register_admin_routes(http::Router& router, const Services& svc) {
              });
 
   router.add(http::Verb::get, "/api/v2/audit", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    if (!admin(ex, svc, "audit:read")) co_return;
+    if (!require_user_with_permission(ex, svc, "audit:read")) co_return;
     std::map<std::string, std::string> rest;
     auto page = parse_page_query(ex.request().target(), &rest, {"user_id", "event"});
     if (!page) {

@@ -239,15 +239,7 @@ void register_agent_routes(http::Router& router, const Services& svc) {
 
   router.add(http::Verb::get, "/api/v2/admin/roles/{role}/agent-grants",
              [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-               auto user = require_user(ex, svc);
-               if (!user) {
-                 ex.fail(user.error());
-                 co_return;
-               }
-               if (auto denied = require_permission(svc, **user, "users:read")) {
-                 ex.fail(*denied);
-                 co_return;
-               }
+               if (!require_user_with_permission(ex, svc, "users:read")) co_return;
                std::string role(ex.param("role"));
                if (role != "user" && role != "agent_operator" && role != "admin") {
                  ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
@@ -263,15 +255,8 @@ void register_agent_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::put, "/api/v2/admin/roles/{role}/agent-grants",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        auto user = require_user(ex, svc);
-        if (!user) {
-          ex.fail(user.error());
-          co_return;
-        }
-        if (auto denied = require_permission(svc, **user, "roles:write")) {
-          ex.fail(*denied);
-          co_return;
-        }
+        auto user = require_user_with_permission(ex, svc, "roles:write");
+        if (!user) co_return;
         std::string role(ex.param("role"));
         boost::json::object problems;
         std::vector<store::AgentGrant> grants;
@@ -311,7 +296,7 @@ void register_agent_routes(http::Router& router, const Services& svc) {
           ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
           co_return;
         }
-        svc.audit->record(request_info(ex), "agent_grants_changed", "success", (*user)->subject, std::nullopt,
+        svc.audit->record(request_info(ex), "agent_grants_changed", "success", user->subject, std::nullopt,
                           {{"role", role}, {"grants", grants.size()}});
         boost::json::array out;
         for (const auto& g : svc.agent_store->grants_for_role(role))

@@ -39,6 +39,20 @@ std::optional<ApiError> require_permission(const Services& svc, const tokens::Ve
   return ApiError::make(ErrorCode::kAuthInsufficientPermissions, {{"required_permission", permission}});
 }
 
+std::shared_ptr<const tokens::VerifiedToken> require_user_with_permission(http::Exchange& ex, const Services& svc,
+                                                                          std::string_view permission) {
+  auto user = require_user(ex, svc);
+  if (!user) {
+    ex.fail(user.error());
+    return nullptr;
+  }
+  if (auto denied = require_permission(svc, **user, permission)) {
+    ex.fail(*denied);
+    return nullptr;
+  }
+  return *user;
+}
+
 std::function<std::optional<ApiError>(http::Exchange&)> bearer_required(const Services& svc) {
   return [svc](http::Exchange& ex) -> std::optional<ApiError> {
     auto user = require_user(ex, svc);

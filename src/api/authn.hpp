@@ -24,6 +24,10 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(ht
 std::optional<ApiError> require_permission(const Services& svc, const tokens::VerifiedToken& user,
                                            std::string_view permission);
 
+// require_user then require_permission; on failure answers the exchange and returns null.
+std::shared_ptr<const tokens::VerifiedToken> require_user_with_permission(http::Exchange& ex, const Services& svc,
+                                                                          std::string_view permission);
+
 audit::RequestInfo request_info(http::Exchange& ex);
 
 // A RouteOptions::authenticate hook demanding a valid access token (the handler then reads it

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include <openssl/crypto.h>
 #include <sodium.h>
+
+#include "crypto/random.hpp"
 
 namespace archon::api {
 namespace {
@@ -64,8 +65,7 @@ Expected<std::optional<Caller>, ApiError> authenticate_caller(const http::Reques
     // Compare against a fixed hash when the client is unknown, so timing does not tell.
     static const std::string kNoClient = hash_client_secret("no such client");
     const std::string& expected = client ? client->secret_hash : kNoClient;
-    bool match = expected.size() == presented.size() &&
-                 CRYPTO_memcmp(expected.data(), presented.data(), presented.size()) == 0;
+    bool match = crypto::constant_time_equal(expected, presented);
     if (!client || !match || client->disabled_at) return Unexpected{unauthenticated("Unknown client or wrong secret")};
     return std::optional<Caller>{Caller{Caller::Kind::kServiceClient, client_id}};
   }
