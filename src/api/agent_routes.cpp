@@ -61,6 +61,9 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_agent(h
     return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid, "An agent token is required",
                                      {{"authorization", "Send Authorization: Bearer <agent token>"}})};
   }
+  ex.context().note_cache(verified->cache_hit);
+  const auto& t = *verified->token;
+  if (auto limited = ex.limit_subject(t.lineage.empty() ? t.jti : t.lineage.front())) return Unexpected{std::move(*limited)};
   return verified->token;
 }
 
@@ -164,6 +167,10 @@ void register_agent_routes(http::Router& router, const Services& svc) {
           if (!caller || !*caller) {
             ex.response().set(http::bhttp::field::www_authenticate, "Basic realm=\"archon-auth\", Bearer realm=\"archon-auth\"");
             ex.fail(caller ? ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required") : caller.error());
+            co_return;
+          }
+          if (auto limited = ex.limit_subject((*caller)->id)) {
+            ex.fail(std::move(*limited));
             co_return;
           }
           token = std::string(t->get_string());

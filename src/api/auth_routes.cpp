@@ -2,6 +2,7 @@
 // resend), login, refresh, logout, password-reset (and confirm).
 #include "api/authn.hpp"
 #include "core/json_writer.hpp"
+#include "identity/email_address.hpp"
 #include "http/exchange.hpp"
 
 namespace archon::api {
@@ -107,6 +108,10 @@ void register_auth_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::post, "/api/v2/auth/verify-email/resend",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        if (auto limited = ex.limit_subject(identity::normalize_email(str(ex.body(), "email")))) {
+          ex.fail(std::move(*limited));
+          co_return;
+        }
         svc.accounts->resend_verification(str(ex.body(), "email"), request_info(ex));
         ex.reply(boost::json::object{{"accepted", true}}, http::Status::accepted);
         co_return;
@@ -117,6 +122,11 @@ void register_auth_routes(http::Router& router, const Services& svc) {
       http::Verb::post, "/api/v2/auth/login",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
         const auto& body = ex.body();
+        // per_user: the account being logged into, whichever address the attempts come from.
+        if (auto limited = ex.limit_subject(identity::normalize_email(str(body, "email")))) {
+          ex.fail(std::move(*limited));
+          co_return;
+        }
         sessions::LoginInput in{str(body, "email"), str(body, "password"), flag(body, "remember_me"), "{}"};
         if (auto d = body.find("device_info"); d != body.end() && d->value().is_object())
           in.device_info = json::write(d->value());
@@ -214,6 +224,10 @@ void register_auth_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::post, "/api/v2/auth/password-reset",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        if (auto limited = ex.limit_subject(identity::normalize_email(str(ex.body(), "email")))) {
+          ex.fail(std::move(*limited));
+          co_return;
+        }
         svc.accounts->request_password_reset(str(ex.body(), "email"), request_info(ex));
         ex.reply(boost::json::object{{"accepted", true}}, http::Status::accepted);
         co_return;

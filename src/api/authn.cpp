@@ -25,7 +25,8 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(ht
     if (verified.error() == tokens::TokenError::kExpired) return Unexpected{ApiError::make(ErrorCode::kAuthTokenExpired)};
     return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
   }
-  ex.context().cache_hit = verified->cache_hit;
+  ex.context().note_cache(verified->cache_hit);
+  if (auto limited = ex.limit_subject(verified->token->subject)) return Unexpected{std::move(*limited)};
   return verified->token;
 }
 

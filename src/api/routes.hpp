@@ -3,6 +3,7 @@
 #pragma once
 #include <chrono>
 
+#include "api/rate_limit_tiers.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "observability/health.hpp"
@@ -59,6 +60,7 @@ inline void register_all_routes(http::Router& router, const Services& services) 
   register_me_routes(router, services);
   register_admin_routes(router, services);
   register_agent_routes(router, services);
+  assign_rate_limit_tiers(router);
 }
 
 }  // namespace archon::api

@@ -99,6 +99,10 @@ void register_token_routes(http::Router& router, const Services& svc) {
       }
       co_return;
     }
+    if (auto limited = ex.limit_subject((*caller)->id)) {
+      ex.fail(std::move(*limited));
+      co_return;
+    }
     auto request = read_token_request(ex.request());
     if (!request) {
       ex.fail(request.error());
@@ -109,7 +113,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
       ex.reply(boost::json::object{{"active", false}});  // RFC 7662 §2.2: nothing more
       co_return;
     }
-    ex.context().cache_hit = verified->cache_hit;
+    ex.context().note_cache(verified->cache_hit);
     const auto& t = *verified->token;
     boost::json::object data = t.claims;
     data["active"] = true;

@@ -23,6 +23,7 @@
 #include "http/server.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
+#include "ratelimit/rate_limit_policy.hpp"
 #include "agents/agent_service.hpp"
 #include "app/runtime.hpp"
 #include "core/embedded_assets.hpp"
@@ -93,8 +94,15 @@ int serve(const Config& config) {
       return CheckResult{CheckResult::Status::kHealthy,
                          std::to_string(snap->by_kid.size()) + " published keys", 0};
     });
-    health.add("rate_limiter", [] {
-      return CheckResult{CheckResult::Status::kNotConfigured, "rate limiting not yet enforced", 0};
+    // Rate limits: the spec's tiers from config, counted in this process (GCRA, bounded tables).
+    ratelimit::RateLimitPolicy rate_limits(rt->config.rate_limits, rt->config.server.rate_limit_max_keys, metrics);
+    auto proxies = http::TrustedProxies::parse(rt->config.server.trusted_proxies);
+    if (!proxies) throw std::runtime_error("server.trusted_proxies: " + proxies.error());
+    health.add("rate_limiter", [&rate_limits] {
+      return CheckResult{CheckResult::Status::kHealthy,
+                         "local, " + std::to_string(rate_limits.scope_count()) + " scopes of " +
+                             std::to_string(rate_limits.limiter().slots_per_scope()) + " keys",
+                         0};
     });
 
     // Identity: Argon2id on a bounded pool, mail through the outbox to files under the data dir.
@@ -148,7 +156,8 @@ int serve(const Config& config) {
                            .started = started};
     http::Router router;
     api::register_all_routes(router, services);
-    http::Dispatcher dispatcher(router, http::CorsPolicy(config.cors), metrics, config.log.access_log);
+    http::Dispatcher dispatcher(router, http::CorsPolicy(config.cors), metrics, config.log.access_log, &rate_limits,
+                                std::move(*proxies));
     http::Server server(config.server, dispatcher, state);
 
     // Block the signals in every thread so only the signal_set below sees them.

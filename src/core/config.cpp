@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/yaml_read.hpp"
+#include "http/client_address.hpp"
 
 namespace archon {
 namespace {
@@ -26,7 +27,7 @@ std::optional<std::string> parse_server(const YAML::Node& n, ServerConfig& s) {
   const std::string p = "server";
   if (auto e = check_keys(n, p,
                           {"listen", "threads", "max_body_bytes", "read_timeout_seconds", "idle_timeout_seconds",
-                           "shutdown_grace_seconds", "max_connections"}))
+                           "shutdown_grace_seconds", "max_connections", "trusted_proxies", "rate_limit_max_keys"}))
     return e;
   auto fail = [](const std::string& m) { return std::optional<std::string>(m); };
   if (n["listen"]) {
@@ -49,6 +50,13 @@ std::optional<std::string> parse_server(const YAML::Node& n, ServerConfig& s) {
   if (auto e = num("idle_timeout_seconds", 1, 86400, [&](auto v) { s.idle_timeout = std::chrono::seconds(v); })) return e;
   if (auto e = num("shutdown_grace_seconds", 0, 3600, [&](auto v) { s.shutdown_grace = std::chrono::seconds(v); })) return e;
   if (auto e = num("max_connections", 1, 1000000, [&](auto v) { s.max_connections = static_cast<std::size_t>(v); })) return e;
+  if (auto e = num("rate_limit_max_keys", 64, 100'000'000, [&](auto v) { s.rate_limit_max_keys = static_cast<std::size_t>(v); })) return e;
+  if (n["trusted_proxies"]) {
+    auto v = read_string_list(n["trusted_proxies"], p + ".trusted_proxies");
+    if (!v) return v.error();
+    if (auto parsed = http::TrustedProxies::parse(*v); !parsed) return p + ".trusted_proxies: " + parsed.error();
+    s.trusted_proxies = std::move(*v);
+  }
   return std::nullopt;
 }
 

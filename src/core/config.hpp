@@ -29,6 +29,12 @@ struct ServerConfig {
   std::chrono::seconds idle_timeout{30};
   std::chrono::seconds shutdown_grace{10};
   std::size_t max_connections = 10000;
+  // Proxies whose X-Forwarded-For / Forwarded headers name the client (CIDRs). None by
+  // default: the peer address is the client.
+  std::vector<std::string> trusted_proxies;
+  // Distinct keys the rate limiter tracks per tier dimension (memory: 16 bytes each). Beyond
+  // it, new keys are refused until tracked ones go idle (fail closed).
+  std::size_t rate_limit_max_keys = 100000;
 };
 
 struct LogConfig {

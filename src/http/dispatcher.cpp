@@ -35,9 +35,22 @@ std::string_view method_label(const Request& req) {
   return std::string_view(name.data(), name.size());
 }
 
-RequestContext make_context(const Request* req, std::string client_address) {
+// All occurrences of a header, joined by "," (RFC 9110 §5.3).
+std::string joined_header(const Request& req, std::string_view name) {
+  std::string out;
+  for (auto [it, end] = req.equal_range(name); it != end; ++it) {
+    if (!out.empty()) out += ',';
+    out.append(it->value().data(), it->value().size());
+  }
+  return out;
+}
+
+RequestContext make_context(const Request* req, std::string peer_address, const TrustedProxies& proxies) {
   RequestContext ctx;
-  ctx.client_address = std::move(client_address);
+  ctx.client_address = proxies.empty() || !req
+                           ? std::move(peer_address)
+                           : resolve_client_address(peer_address, joined_header(*req, "X-Forwarded-For"),
+                                                    joined_header(*req, "Forwarded"), proxies);
   if (req) {
     auto it = req->find("X-Request-ID");
     if (it != req->end() && is_acceptable_request_id(it->value())) ctx.request_id = std::string(it->value());
@@ -48,8 +61,14 @@ RequestContext make_context(const Request* req, std::string client_address) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log)
-    : router_(router), cors_(std::move(cors)), metrics_(metrics), access_log_(access_log) {}
+Dispatcher::Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log,
+                       const RequestLimiter* limiter, TrustedProxies proxies)
+    : router_(router),
+      cors_(std::move(cors)),
+      metrics_(metrics),
+      access_log_(access_log),
+      limiter_(limiter),
+      proxies_(std::move(proxies)) {}
 
 void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Response& res) const {
   res.result(error.http_status());
@@ -57,6 +76,7 @@ void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Respons
   if ((error.code == ErrorCode::kSystemServiceUnavailable || error.code == ErrorCode::kRateLimitExceeded) &&
       !res.count(bhttp::field::retry_after)) {
     auto hint = error.details.if_contains("retry_after_seconds");
+    if (!hint) hint = error.details.if_contains("retry_after");
     res.set(bhttp::field::retry_after, hint && hint->is_int64() ? std::to_string(hint->get_int64()) : "1");
   }
   res.set(bhttp::field::content_type, "application/json");
@@ -64,7 +84,7 @@ void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Respons
 }
 
 boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std::string client_address) const {
-  RequestContext ctx = make_context(&request, std::move(client_address));
+  RequestContext ctx = make_context(&request, std::move(client_address), proxies_);
   Response res{Status::ok, request.version()};
   Finish how;
   how.head = request.method() == Verb::head;
@@ -155,6 +175,17 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
   ctx.path_params = std::move(match.params);
   how.route_options = &route.options;
 
+  // Step 1 of the spec's order: the rate limit, before any work is spent on the request.
+  if (limiter_ && !route.options.rate_limit_tier.empty()) {
+    ctx.limiter = limiter_;
+    ctx.rate_limit_tier = route.options.rate_limit_tier;
+    if (auto refused = limiter_->admit_address(ctx.rate_limit_tier, route.options.rate_limit_by_address, ctx)) {
+      write_error(*refused, ctx, res);
+      finalize(request, ctx, res, how);
+      co_return res;
+    }
+  }
+
   Exchange ex(request, ctx, res);
   // The spec's validation order: rate limit and size (enforced by the connection) come first,
   // then Content-Type, the route's authentication hook, and input validation here; handlers
@@ -212,7 +243,7 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
 }
 
 Response Dispatcher::protocol_error(ErrorCode code, const Request* header, std::string client_address) const {
-  RequestContext ctx = make_context(header, std::move(client_address));
+  RequestContext ctx = make_context(header, std::move(client_address), proxies_);
   Response res{Status::bad_request, 11};
   write_error(ApiError::make(code), ctx, res);
   static const Request kEmpty;
@@ -229,9 +260,15 @@ void Dispatcher::finalize(const Request& request, RequestContext& ctx, Response&
   res.set("X-Request-ID", ctx.request_id);
   if (how.is_api) res.set("API-Version", "2.0");
   if (ctx.rate_limit) {
-    res.set("X-RateLimit-Limit", std::to_string(ctx.rate_limit->limit));
-    res.set("X-RateLimit-Remaining", std::to_string(ctx.rate_limit->remaining));
-    res.set("X-RateLimit-Reset", std::to_string(ctx.rate_limit->reset_epoch_seconds));
+    const RateLimitInfo& rl = *ctx.rate_limit;
+    res.set("X-RateLimit-Limit", std::to_string(rl.limit));
+    res.set("X-RateLimit-Remaining", std::to_string(rl.remaining));
+    res.set("X-RateLimit-Reset", std::to_string(rl.reset_epoch_seconds));
+    res.set("X-RateLimit-Policy", rl.policy);
+    // draft-ietf-httpapi-ratelimit-headers: structured fields naming the policy.
+    std::string name = "\"" + std::string(rl.name) + "\"";
+    res.set("RateLimit-Policy", name + ";q=" + std::to_string(rl.quota) + ";w=" + std::to_string(rl.window_seconds));
+    res.set("RateLimit", name + ";r=" + std::to_string(rl.remaining) + ";t=" + std::to_string(rl.reset_after_seconds));
   }
   if (auto origin = request.find(bhttp::field::origin); origin != request.end()) {
     res.set(bhttp::field::vary, "Origin");

@@ -8,7 +8,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/errors.hpp"
+#include "http/client_address.hpp"
 #include "http/cors.hpp"
+#include "http/request_limiter.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
 #include "observability/metrics.hpp"
@@ -17,7 +19,10 @@ namespace archon::http {
 
 class Dispatcher {
  public:
-  Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log);
+  // `limiter` (may be null: no rate limits) enforces routes' rate-limit tiers; `proxies` are
+  // the peers whose forwarding headers name the client.
+  Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log,
+             const RequestLimiter* limiter = nullptr, TrustedProxies proxies = {});
 
   // Answers one complete request. Never throws; a handler's exception becomes a 500 envelope.
   boost::asio::awaitable<Response> handle(const Request& request, std::string client_address) const;
@@ -39,6 +44,8 @@ class Dispatcher {
   CorsPolicy cors_;
   observability::Metrics& metrics_;
   bool access_log_;
+  const RequestLimiter* limiter_;
+  TrustedProxies proxies_;
 };
 
 }  // namespace archon::http

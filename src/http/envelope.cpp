@@ -23,7 +23,7 @@ boost::json::object make_meta(const RequestContext& ctx) {
                           {"reset", clock::iso8601_utc(reset)}};
   }
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx.started).count();
-  meta["performance"] = {{"response_time_ms", std::round(ms * 1000.0) / 1000.0}, {"cache_hit", ctx.cache_hit}};
+  meta["performance"] = {{"response_time_ms", std::round(ms * 1000.0) / 1000.0}, {"cache_hit", ctx.cache_hit()}};
   return meta;
 }
 

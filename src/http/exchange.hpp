@@ -12,6 +12,7 @@
 
 #include "core/errors.hpp"
 #include "http/envelope.hpp"
+#include "http/request_limiter.hpp"
 #include "http/types.hpp"
 
 namespace archon::http {
@@ -59,6 +60,14 @@ class Exchange {
   void reply_no_content() { outcome_ = NoContent{}; }
 
   Outcome& outcome() { return outcome_; }
+
+  // Applies the route's principal rate limit (per_user, per_email, per_agent) to `subject`
+  // once per request; a 429 error when it is used up. No-op on routes without a tier.
+  std::optional<ApiError> limit_subject(std::string_view subject) {
+    if (!context_.limiter || context_.rate_limit_tier.empty() || context_.subject_limited) return std::nullopt;
+    context_.subject_limited = true;
+    return context_.limiter->admit_subject(context_.rate_limit_tier, subject, context_);
+  }
 
  private:
   const Request& request_;

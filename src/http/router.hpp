@@ -34,6 +34,11 @@ struct RouteOptions {
   std::chrono::seconds cache_max_age{0};
   // Content-Security-Policy relaxed for Swagger UI's inline styles and data: images.
   bool docs_page = false;
+  // The rate-limit tier of the spec's rate_limits block ("authentication.login"); empty = none.
+  std::string rate_limit_tier;
+  // Key the tier's principal limit by the client address: the route's caller has no identity
+  // the handler could name (refresh and revoke present only a token).
+  bool rate_limit_by_address = false;
 };
 
 struct Route {
@@ -57,6 +62,11 @@ class Router {
   };
   // HEAD matches a GET route. `path` is the decoded-as-is path without the query.
   Match match(Verb method, std::string_view path) const;
+
+  // Visits every route to adjust its options (start-up only, before serving).
+  void for_each_route(const std::function<void(Route&)>& fn) {
+    for (auto& r : routes_) fn(r);
+  }
 
   // "GET, HEAD, OPTIONS"
   static std::string allow_header(const std::vector<Verb>& methods);

@@ -33,6 +33,21 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.timeout(90))
 
 
+_HIGH = "1000000/second"
+# The spec's rate limits (5 logins a minute per address...) would stop most tests, which all
+# come from 127.0.0.1; servers get these unless a test sets rate_limits itself or passes
+# spec_rate_limits=True (tests/api/test_rate_limits.py does).
+RELAXED_RATE_LIMITS = {
+    "authentication": {"login": {"per_ip": _HIGH, "per_user": _HIGH},
+                       "register": {"per_ip": _HIGH, "global": _HIGH},
+                       "password_reset": {"per_email": _HIGH, "per_ip": _HIGH}},
+    "api_access": {"authenticated": {"per_user": _HIGH, "burst": 1000000},
+                   "agent": {"per_agent": _HIGH, "burst": 1000000},
+                   "admin": {"per_user": _HIGH, "burst": 1000000}},
+    "public": {"health_check": {"per_ip": _HIGH}, "documentation": {"per_ip": _HIGH}},
+}
+
+
 def clean_env(extra: dict | None = None) -> dict:
     """The test process's environment without any ARCHON_AUTH_* variable, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHON_AUTH_")}
@@ -159,12 +174,17 @@ class ServerFactory:
         self.servers: list[Server] = []
 
     def start(self, config: dict | None = None, args=(), env: dict | None = None, *,
-              default_listen: bool = True) -> Server:
+              default_listen: bool = True, spec_rate_limits: bool = False) -> Server:
         """Starts `archon-auth serve` (cwd: a fresh temp dir; ARCHON_AUTH_* from the test
         process's environment removed, `env` added). Adds `--listen 127.0.0.1:0` unless args has
         --listen, env sets ARCHON_AUTH_LISTEN, or default_listen is False; adds
-        `--data-dir <tmp>` unless args has --data-dir or env sets ARCHON_AUTH_DATA_DIR."""
+        `--data-dir <tmp>` unless args has --data-dir or env sets ARCHON_AUTH_DATA_DIR.
+        Rate limits are RELAXED_RATE_LIMITS unless spec_rate_limits, the config sets
+        rate_limits, or the config file comes from args/env."""
         n = len(self.servers)
+        external_config = "--config" in [str(a) for a in args] or (env and "ARCHON_AUTH_CONFIG" in env)
+        if not spec_rate_limits and not external_config and not (config and "rate_limits" in config):
+            config = {**(config or {}), "rate_limits": RELAXED_RATE_LIMITS}
         workdir = self.tmp / f"server{n}"
         workdir.mkdir(parents=True, exist_ok=True)
         args = [str(a) for a in args]

@@ -1,0 +1,63 @@
+// The spec's tiered rate limits applied to requests: each tier of the config's rate_limits
+// block ("authentication.login", "api_access.agent", ...) becomes one limiter scope per
+// dimension. Address dimensions (per_ip, global) are checked by the dispatcher before
+// anything else; the principal dimension (per_user, per_email, per_agent; bounded by the
+// tier's burst) once a handler knows who is asking. A request passes only if every dimension
+// admits it; a dimension that refuses gives back what the others took.
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "http/request_limiter.hpp"
+#include "observability/metrics.hpp"
+#include "ratelimit/local_rate_limiter.hpp"
+
+namespace archon::ratelimit {
+
+class RateLimitPolicy final : public http::RequestLimiter {
+ public:
+  RateLimitPolicy(const std::map<std::string, RateLimitTier>& tiers, std::size_t max_keys_per_scope,
+                  observability::Metrics& metrics);
+
+  std::optional<ApiError> admit_address(std::string_view tier, bool principal_by_address,
+                                        http::RequestContext& ctx) const override;
+  std::optional<ApiError> admit_subject(std::string_view tier, std::string_view subject,
+                                        http::RequestContext& ctx) const override;
+
+  const LocalRateLimiter& limiter() const { return *limiter_; }
+  std::size_t scope_count() const { return scopes_; }
+
+ private:
+  struct Dimension {
+    std::string name;         // per_ip, global, per_user, ...
+    std::size_t scope = 0;
+    std::uint64_t quota = 0;  // per window
+    std::uint64_t capacity = 0;
+    std::int64_t window_seconds = 0;
+    std::string policy;       // "1000;w=60" or "1000;w=60;burst=2000"
+    std::string window_text;  // "1 minute"
+  };
+  struct Tier {
+    std::string name;        // "authentication.login"
+    std::string short_name;  // "login"
+    std::vector<Dimension> address;
+    std::optional<Dimension> principal;
+  };
+  struct Check {
+    const Dimension* dimension;
+    std::string key;
+  };
+  std::optional<ApiError> apply(const Tier& tier, const std::vector<Check>& checks, http::RequestContext& ctx) const;
+  const Tier* find(std::string_view name) const;
+
+  std::map<std::string, Tier, std::less<>> tiers_;
+  std::size_t scopes_ = 0;
+  std::unique_ptr<LocalRateLimiter> limiter_;
+  observability::Metrics& metrics_;
+};
+
+}  // namespace archon::ratelimit
