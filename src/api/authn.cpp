@@ -25,14 +25,27 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(ht
     if (verified.error() == tokens::TokenError::kExpired) return Unexpected{ApiError::make(ErrorCode::kAuthTokenExpired)};
     return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
   }
-  ex.context().note_cache(verified->cache_hit);
+  note_cache(ex, svc, "token", verified->cache_hit);
   if (auto limited = ex.limit_subject(verified->token->subject)) return Unexpected{std::move(*limited)};
   return verified->token;
 }
 
-std::optional<ApiError> require_permission(const Services& svc, const tokens::VerifiedToken& user,
+void note_cache(http::Exchange& ex, const Services& svc, std::string_view cache, bool hit) {
+  ex.context().note_cache(hit);
+  if (svc.metrics && cache != "user") svc.metrics->count_cache(cache, hit);  // the user cache counts itself
+}
+
+std::optional<store::UserRecord> load_user(http::Exchange& ex, const Services& svc, const std::string& user_id) {
+  if (!svc.user_cache) return svc.identity_store->find_user_by_id(user_id);
+  bool hit = false;
+  auto record = svc.user_cache->find_user(user_id, hit);
+  note_cache(ex, svc, "user", hit);
+  return record;
+}
+
+std::optional<ApiError> require_permission(http::Exchange& ex, const Services& svc, const tokens::VerifiedToken& user,
                                            std::string_view permission) {
-  auto record = svc.identity_store->find_user_by_id(user.subject);
+  auto record = load_user(ex, svc, user.subject);
   bool allowed = record && record->is_active &&
                  std::find(record->permissions.begin(), record->permissions.end(), permission) !=
                      record->permissions.end();
@@ -47,7 +60,7 @@ std::shared_ptr<const tokens::VerifiedToken> require_user_with_permission(http::
     ex.fail(user.error());
     return nullptr;
   }
-  if (auto denied = require_permission(svc, **user, permission)) {
+  if (auto denied = require_permission(ex, svc, **user, permission)) {
     ex.fail(*denied);
     return nullptr;
   }

@@ -21,8 +21,13 @@ namespace archon::api {
 Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(http::Exchange& ex,
                                                                               const Services& svc);
 // 403 AUTH_INSUFFICIENT_PERMISSIONS unless the (active) user currently holds `permission`.
-std::optional<ApiError> require_permission(const Services& svc, const tokens::VerifiedToken& user,
+std::optional<ApiError> require_permission(http::Exchange& ex, const Services& svc, const tokens::VerifiedToken& user,
                                            std::string_view permission);
+
+// Records a cache lookup for meta.performance.cache_hit and cache_hits_total{cache}.
+void note_cache(http::Exchange& ex, const Services& svc, std::string_view cache, bool hit);
+// The user's current record through the L1 cache, noting whether it hit.
+std::optional<store::UserRecord> load_user(http::Exchange& ex, const Services& svc, const std::string& user_id);
 
 // require_user then require_permission; on failure answers the exchange and returns null.
 std::shared_ptr<const tokens::VerifiedToken> require_user_with_permission(http::Exchange& ex, const Services& svc,

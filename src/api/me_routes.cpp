@@ -13,7 +13,7 @@ void register_me_routes(http::Router& router, const Services& svc) {
       ex.fail(user.error());
       co_return;
     }
-    auto record = svc.identity_store->find_user_by_id((*user)->subject);
+    auto record = load_user(ex, svc, (*user)->subject);
     if (!record || !record->is_active) {
       ex.fail(ApiError::make(ErrorCode::kAuthTokenInvalid));
       co_return;

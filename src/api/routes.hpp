@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "api/rate_limit_tiers.hpp"
+#include "cache/caching_identity_store.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "observability/health.hpp"
@@ -22,7 +23,7 @@ namespace archon::api {
 
 struct Services {
   const observability::HealthRegistry* health = nullptr;
-  const observability::Metrics* metrics = nullptr;
+  observability::Metrics* metrics = nullptr;
   const http::ServerState* server_state = nullptr;
   const tokens::Keyring* keyring = nullptr;
   tokens::TokenService* token_service = nullptr;
@@ -32,6 +33,7 @@ struct Services {
   identity::AccountService* accounts = nullptr;
   sessions::SessionService* sessions = nullptr;
   store::IdentityStore* identity_store = nullptr;
+  cache::CachingIdentityStore* user_cache = nullptr;  // the same store, for reads that report cache hits
   audit::AuditLog* audit = nullptr;
   identity::IdentityContext* identity_context = nullptr;
   agents::AgentService* agents = nullptr;

@@ -113,7 +113,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
       ex.reply(boost::json::object{{"active", false}});  // RFC 7662 §2.2: nothing more
       co_return;
     }
-    ex.context().note_cache(verified->cache_hit);
+    note_cache(ex, svc, "token", verified->cache_hit);
     const auto& t = *verified->token;
     boost::json::object data = t.claims;
     data["active"] = true;

@@ -28,6 +28,8 @@
 #include "app/runtime.hpp"
 #include "core/embedded_assets.hpp"
 #include "store/sqlite/sqlite_agent_store.hpp"
+#include "cache/caching_agent_store.hpp"
+#include "cache/caching_identity_store.hpp"
 #include "identity/account_service.hpp"
 #include "identity/hashing_pool.hpp"
 #include "identity/password_hasher.hpp"
@@ -122,11 +124,15 @@ int serve(const Config& config) {
                        ? agents::AgentCatalog::parse_yaml(std::string(*assets::find("agents/catalog.yaml")))
                        : agents::AgentCatalog::load_file(rt->config.agents.catalog_file);
     if (!catalog) throw std::runtime_error("agent catalog: " + catalog.error());
-    store::SqliteAgentStore agent_store(*rt->database);
-    agents::AgentService agent_service(*catalog, agent_store, *rt->identity_store, *rt->token_service, *rt->audit,
+    store::SqliteAgentStore sqlite_agent_store(*rt->database);
+    // L1: user records and agent grants read through bounded in-memory caches; the writes that
+    // change them go through the same objects and invalidate at once.
+    cache::CachingIdentityStore users(*rt->identity_store, rt->config.cache.max_items, &metrics);
+    cache::CachingAgentStore agent_store(sqlite_agent_store, rt->config.cache.max_items, &metrics);
+    agents::AgentService agent_service(*catalog, agent_store, users, *rt->token_service, *rt->audit,
                                        metrics, rt->config.agents.max_delegation_depth);
 
-    identity::IdentityContext identity_ctx{*rt->identity_store, hasher,   *hashing_pool,   *rt->token_service,
+    identity::IdentityContext identity_ctx{users, hasher,   *hashing_pool,   *rt->token_service,
                                            *rt->kek,            *rt->audit, metrics, rt->config,
                                            [&outbox] { outbox.notify(); },
                                            [&agent_service](const std::vector<std::string>& roles) {
@@ -147,7 +153,8 @@ int serve(const Config& config) {
                            .config = &rt->config,
                            .accounts = &accounts,
                            .sessions = &sessions,
-                           .identity_store = rt->identity_store.get(),
+                           .identity_store = &users,
+                           .user_cache = &users,
                            .audit = rt->audit.get(),
                            .identity_context = &identity_ctx,
                            .agents = &agent_service,

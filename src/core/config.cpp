@@ -384,7 +384,7 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
   }
   Config cfg;
   if (root.IsNull()) return cfg;  // an empty file means all defaults
-  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions", "agents"})) return Err{*e};
+  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions", "agents", "cache"})) return Err{*e};
   try {
     if (root["server"])
       if (auto e = parse_server(root["server"], cfg.server)) return Err{*e};
@@ -408,6 +408,14 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
       if (auto e = parse_cors(root["cors"], cfg.cors)) return Err{*e};
     if (root["rate_limits"])
       if (auto e = parse_rate_limits(root["rate_limits"], cfg.rate_limits)) return Err{*e};
+    if (const YAML::Node c = root["cache"]) {
+      if (auto e = check_keys(c, "cache", {"max_items"})) return Err{*e};
+      if (c["max_items"]) {
+        auto v = read_int(c["max_items"], "cache.max_items", 16, 10'000'000);
+        if (!v) return Err{v.error()};
+        cfg.cache.max_items = static_cast<std::size_t>(*v);
+      }
+    }
   } catch (const YAML::Exception& e) {
     return Err{std::string("invalid configuration: ") + e.msg};
   }

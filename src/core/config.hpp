@@ -112,8 +112,14 @@ struct AgentsConfig {
   int max_delegation_depth = 3;  // a root token has depth 0
 };
 
+// The in-process L1 cache (user records, agent grants).
+struct CacheConfig {
+  std::size_t max_items = 10000;  // per cache
+};
+
 struct Config {
   ServerConfig server;
+  CacheConfig cache;
   AgentsConfig agents;
   TokensConfig tokens;
   IdentityConfig identity;

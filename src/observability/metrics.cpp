@@ -81,7 +81,13 @@ void Metrics::count_auth_attempt(std::string_view outcome) {
   ++it->second;
 }
 
-void Metrics::count_cache(bool hit) { (hit ? cache_hits_ : cache_misses_).fetch_add(1, std::memory_order_relaxed); }
+void Metrics::count_cache(std::string_view cache, bool hit) {
+  for (std::size_t i = 0; i < kCacheNames.size(); ++i)
+    if (kCacheNames[i] == cache) {
+      (hit ? cache_hits_ : cache_misses_)[i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+}
 
 void Metrics::count_rate_limit_exceeded(std::string_view tier) {
   std::lock_guard lock(labelled_mu_);
@@ -146,10 +152,13 @@ std::string Metrics::render_prometheus() const {
              escape_label(k.substr(sep + 1)) + "\"} " + std::to_string(n) + "\n";
     }
   }
-  out += "# HELP cache_hits_total Cache lookups, by result.\n";
+  out += "# HELP cache_hits_total L1 cache lookups, by cache and result.\n";
   out += "# TYPE cache_hits_total counter\n";
-  out += "cache_hits_total{result=\"hit\"} " + std::to_string(cache_hits_.load()) + "\n";
-  out += "cache_hits_total{result=\"miss\"} " + std::to_string(cache_misses_.load()) + "\n";
+  for (std::size_t i = 0; i < kCacheNames.size(); ++i) {
+    std::string cache(kCacheNames[i]);
+    out += "cache_hits_total{cache=\"" + cache + "\",result=\"hit\"} " + std::to_string(cache_hits_[i].load()) + "\n";
+    out += "cache_hits_total{cache=\"" + cache + "\",result=\"miss\"} " + std::to_string(cache_misses_[i].load()) + "\n";
+  }
   out += "# HELP db_connections_active Open database connections.\n";
   out += "# TYPE db_connections_active gauge\n";
   out += "db_connections_active " + std::to_string(db_connections_active_.load()) + "\n";
@@ -170,7 +179,8 @@ Metrics::Summary Metrics::summary() const {
     else if (s.second == now - 1) sum.requests_per_second += static_cast<double>(s.this_second);
   }
   if (sum.requests_total) sum.avg_response_time_ms = total_seconds * 1000.0 / static_cast<double>(sum.requests_total);
-  std::uint64_t h = cache_hits_.load(), m = cache_misses_.load();
+  std::uint64_t h = 0, m = 0;
+  for (std::size_t i = 0; i < kCacheNames.size(); ++i) h += cache_hits_[i].load(), m += cache_misses_[i].load();
   if (h + m) sum.cache_hit_rate = static_cast<double>(h) / static_cast<double>(h + m);
   return sum;
 }

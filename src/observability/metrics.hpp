@@ -26,7 +26,8 @@ class Metrics {
   // `method` and `route` must outlive the Metrics object (static strings or router storage).
   void observe_request(std::string_view method, std::string_view route, unsigned status, double seconds);
   void count_auth_attempt(std::string_view outcome);      // success | failure | locked | ...
-  void count_cache(bool hit);
+  // L1 cache lookups; `cache` is one of kCacheNames ("token", "user", "agent_grants").
+  void count_cache(std::string_view cache, bool hit);
   void count_rate_limit_exceeded(std::string_view tier);
   // Agent capability checks, by verdict and reason (reasons are a fixed vocabulary).
   void count_agent_decision(bool allowed, std::string_view reason);
@@ -72,8 +73,9 @@ class Metrics {
   std::map<std::string, std::uint64_t, std::less<>> auth_attempts_;
   std::map<std::string, std::uint64_t, std::less<>> rate_limit_exceeded_;
   std::map<std::string, std::uint64_t, std::less<>> agent_decisions_;  // "verdict\x1freason"
-  std::atomic<std::uint64_t> cache_hits_{0};
-  std::atomic<std::uint64_t> cache_misses_{0};
+  static constexpr std::array<std::string_view, 3> kCacheNames{"token", "user", "agent_grants"};
+  std::array<std::atomic<std::uint64_t>, kCacheNames.size()> cache_hits_{};
+  std::array<std::atomic<std::uint64_t>, kCacheNames.size()> cache_misses_{};
   std::atomic<std::int64_t> db_connections_active_{0};
 };
 

@@ -11,7 +11,7 @@ TEST(Metrics, RendersTheSpecNamesWithRouteTemplates) {
   Metrics m;
   m.observe_request("GET", "/api/v2/users/{id}", 200, 0.003);
   m.observe_request("GET", "/api/v2/users/{id}", 200, 0.2);
-  m.count_cache(true);
+  m.count_cache("user", true);
   m.count_rate_limit_exceeded("authentication.login");
   std::string text = m.render_prometheus();
   EXPECT_NE(text.find("# TYPE http_request_duration_seconds histogram"), std::string::npos);
@@ -21,7 +21,7 @@ TEST(Metrics, RendersTheSpecNamesWithRouteTemplates) {
                       "status=\"200\",le=\"0.005\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("le=\"+Inf\"} 2"), std::string::npos);
-  EXPECT_NE(text.find("cache_hits_total{result=\"hit\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("cache_hits_total{cache=\"user\",result=\"hit\"} 1"), std::string::npos);
   EXPECT_NE(text.find("rate_limit_exceeded_total{tier=\"authentication.login\"} 1"), std::string::npos);
   EXPECT_NE(text.find("auth_attempts_total{outcome=\"success\"} 0"), std::string::npos);
   EXPECT_NE(text.find("# TYPE db_connections_active gauge"), std::string::npos);

@@ -1,0 +1,29 @@
+#include "cache/caching_agent_store.hpp"
+
+#include <algorithm>
+
+namespace archon::cache {
+
+std::vector<store::AgentGrant> CachingAgentStore::grants_for_roles(const std::vector<std::string>& roles) {
+  std::vector<std::string> sorted = roles;
+  std::sort(sorted.begin(), sorted.end());
+  std::string key = "agent:capabilities:";
+  for (const auto& r : sorted) key += r + '\x1f';  // role names never contain a unit separator
+  BoundedCache<std::vector<store::AgentGrant>>::Ticket ticket;
+  if (auto hit = grants_.get(key, &ticket)) {
+    if (metrics_) metrics_->count_cache("agent_grants", true);
+    return *hit;
+  }
+  if (metrics_) metrics_->count_cache("agent_grants", false);
+  auto grants = backend_.grants_for_roles(roles);
+  grants_.put(key, grants, kGrantsTtl, ticket);
+  return grants;
+}
+
+bool CachingAgentStore::replace_grants(const std::string& role, const std::vector<store::AgentGrant>& grants) {
+  bool replaced = backend_.replace_grants(role, grants);
+  grants_.invalidate_all();  // any cached role set may include `role`
+  return replaced;
+}
+
+}  // namespace archon::cache

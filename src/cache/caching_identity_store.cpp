@@ -1,0 +1,136 @@
+#include "cache/caching_identity_store.hpp"
+
+namespace archon::cache {
+using namespace store;
+
+CachingIdentityStore::CachingIdentityStore(IdentityStore& backend, std::size_t max_items,
+                                           observability::Metrics* metrics)
+    : backend_(backend), users_(max_items), metrics_(metrics) {}
+
+std::optional<UserRecord> CachingIdentityStore::find_user(const std::string& id, bool& cache_hit) {
+  BoundedCache<UserRecord>::Ticket ticket;
+  const std::string k = key(id);
+  if (auto hit = users_.get(k, &ticket)) {
+    cache_hit = true;
+    if (metrics_) metrics_->count_cache("user", true);
+    return hit;
+  }
+  cache_hit = false;
+  if (metrics_) metrics_->count_cache("user", false);
+  auto record = backend_.find_user_by_id(id);
+  if (record) users_.put(k, *record, kUserTtl, ticket);
+  return record;
+}
+
+std::optional<UserRecord> CachingIdentityStore::find_user_by_id(const std::string& id) {
+  bool hit = false;
+  return find_user(id, hit);
+}
+
+// --- writes that change a user record: the backend first, then the entry goes ---
+
+void CachingIdentityStore::update_profile(const std::string& user_id, const std::optional<std::string>& name,
+                                          const std::optional<std::string>& preferences, std::int64_t now) {
+  backend_.update_profile(user_id, name, preferences, now);
+  forget(user_id);
+}
+
+void CachingIdentityStore::update_password_hash(const std::string& user_id, const std::string& hash,
+                                                std::int64_t now) {
+  backend_.update_password_hash(user_id, hash, now);
+  forget(user_id);
+}
+
+std::vector<std::string> CachingIdentityStore::update_user_admin(const std::string& user_id,
+                                                                 const std::optional<std::string>& name,
+                                                                 const std::optional<std::vector<std::string>>& roles,
+                                                                 const std::optional<bool>& is_active,
+                                                                 std::int64_t now) {
+  auto revoked = backend_.update_user_admin(user_id, name, roles, is_active, now);
+  forget(user_id);
+  return revoked;
+}
+
+std::optional<std::string> CachingIdentityStore::verify_email(const std::string& token_hash, std::int64_t now) {
+  auto user_id = backend_.verify_email(token_hash, now);
+  if (user_id) forget(*user_id);
+  return user_id;
+}
+
+std::optional<std::pair<std::string, std::vector<std::string>>> CachingIdentityStore::reset_password(
+    const std::string& token_hash, const std::string& new_hash, std::int64_t now) {
+  auto result = backend_.reset_password(token_hash, new_hash, now);
+  if (result) forget(result->first);
+  return result;
+}
+
+void CachingIdentityStore::create_session(const SessionRecord& session, const RefreshTokenRecord& refresh,
+                                          const std::optional<std::string>& new_password_hash) {
+  backend_.create_session(session, refresh, new_password_hash);
+  forget(session.user_id);  // last_login, and perhaps the password hash
+}
+
+bool CachingIdentityStore::create_user(const UserRecord& user, const std::vector<std::string>& roles,
+                                       const std::optional<EmailTokenRecord>& token,
+                                       const std::optional<OutboxMessage>& mail) {
+  bool created = backend_.create_user(user, roles, token, mail);
+  if (created) forget(user.id);
+  return created;
+}
+
+// --- everything else passes through ---
+
+std::optional<UserRecord> CachingIdentityStore::find_user_by_email(const std::string& email_normalized) {
+  return backend_.find_user_by_email(email_normalized);
+}
+std::pair<std::vector<UserRecord>, std::int64_t> CachingIdentityStore::list_users(const UserQuery& query) {
+  return backend_.list_users(query);
+}
+void CachingIdentityStore::issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail) {
+  backend_.issue_email_token(token, mail);
+}
+void CachingIdentityStore::enqueue_mail(const OutboxMessage& mail, std::int64_t now) { backend_.enqueue_mail(mail, now); }
+LoginAttempt CachingIdentityStore::begin_login_attempt(const std::string& email_normalized,
+                                                       const std::string& client_address, const LoginLimits& limits,
+                                                       std::int64_t now) {
+  return backend_.begin_login_attempt(email_normalized, client_address, limits, now);
+}
+void CachingIdentityStore::login_succeeded(const std::string& email_normalized, const std::string& client_address) {
+  backend_.login_succeeded(email_normalized, client_address);
+}
+void CachingIdentityStore::cancel_login_attempt(const std::string& email_normalized,
+                                                const std::string& client_address) {
+  backend_.cancel_login_attempt(email_normalized, client_address);
+}
+RefreshOutcome CachingIdentityStore::rotate_refresh_token(const std::string& presented_hash,
+                                                          const RefreshTokenRecord& child,
+                                                          const std::string& sealed_child, std::int64_t now,
+                                                          std::int64_t grace_seconds, std::int64_t idle_seconds) {
+  return backend_.rotate_refresh_token(presented_hash, child, sealed_child, now, grace_seconds, idle_seconds);
+}
+std::optional<SessionRecord> CachingIdentityStore::find_session(const std::string& session_id) {
+  return backend_.find_session(session_id);
+}
+std::vector<SessionRecord> CachingIdentityStore::list_active_sessions(const std::string& user_id, std::int64_t now) {
+  return backend_.list_active_sessions(user_id, now);
+}
+std::vector<std::string> CachingIdentityStore::revoke_sessions(const std::string& user_id, const std::string& scope,
+                                                               const std::string& session_id,
+                                                               const std::string& reason, std::int64_t now) {
+  return backend_.revoke_sessions(user_id, scope, session_id, reason, now);
+}
+std::optional<std::string> CachingIdentityStore::revoke_session_by_refresh_token(const std::string& token_hash,
+                                                                                 std::int64_t now) {
+  return backend_.revoke_session_by_refresh_token(token_hash, now);
+}
+bool CachingIdentityStore::revoke_user_session(const std::string& user_id, const std::string& session_id,
+                                               const std::string& reason, std::int64_t now) {
+  return backend_.revoke_user_session(user_id, session_id, reason, now);
+}
+void CachingIdentityStore::append_audit(AuditEventRecord event) { backend_.append_audit(std::move(event)); }
+std::pair<std::vector<AuditEventRecord>, std::int64_t> CachingIdentityStore::list_audit(const AuditQuery& query) {
+  return backend_.list_audit(query);
+}
+std::vector<AuditEventRecord> CachingIdentityStore::all_audit_events() { return backend_.all_audit_events(); }
+
+}  // namespace archon::cache

@@ -1,0 +1,79 @@
+// The identity store behind the L1 cache: user records (profile, roles, permissions) are read
+// through the cache (user:profile:{id}, TTL 300 s), and every write that can change a user
+// drops that user's entry in the same call, so a role change, a deactivation or a new password
+// counts on the very next request. Everything else passes straight to the backend.
+// Writes made by another process (the CLI, another instance) are not seen before the TTL; the
+// shared L2 and pub/sub invalidation arrive with scale-out.
+#pragma once
+#include <memory>
+
+#include "cache/bounded_cache.hpp"
+#include "observability/metrics.hpp"
+#include "store/identity_store.hpp"
+
+namespace archon::cache {
+
+class CachingIdentityStore final : public store::IdentityStore {
+ public:
+  static constexpr std::chrono::seconds kUserTtl{300};
+
+  CachingIdentityStore(store::IdentityStore& backend, std::size_t max_items, observability::Metrics* metrics);
+
+  // find_user_by_id that says whether the cache answered (for meta.performance.cache_hit).
+  std::optional<store::UserRecord> find_user(const std::string& id, bool& cache_hit);
+  std::size_t cached_users() const { return users_.size(); }
+
+  bool create_user(const store::UserRecord& user, const std::vector<std::string>& roles,
+                   const std::optional<store::EmailTokenRecord>& token,
+                   const std::optional<store::OutboxMessage>& mail) override;
+  std::optional<store::UserRecord> find_user_by_email(const std::string& email_normalized) override;
+  std::optional<store::UserRecord> find_user_by_id(const std::string& id) override;
+  void update_profile(const std::string& user_id, const std::optional<std::string>& name,
+                      const std::optional<std::string>& preferences, std::int64_t now) override;
+  void update_password_hash(const std::string& user_id, const std::string& hash, std::int64_t now) override;
+  std::vector<std::string> update_user_admin(const std::string& user_id, const std::optional<std::string>& name,
+                                             const std::optional<std::vector<std::string>>& roles,
+                                             const std::optional<bool>& is_active, std::int64_t now) override;
+  std::pair<std::vector<store::UserRecord>, std::int64_t> list_users(const store::UserQuery& query) override;
+
+  void issue_email_token(const store::EmailTokenRecord& token, const store::OutboxMessage& mail) override;
+  void enqueue_mail(const store::OutboxMessage& mail, std::int64_t now) override;
+  std::optional<std::string> verify_email(const std::string& token_hash, std::int64_t now) override;
+  std::optional<std::pair<std::string, std::vector<std::string>>> reset_password(const std::string& token_hash,
+                                                                                 const std::string& new_hash,
+                                                                                 std::int64_t now) override;
+
+  store::LoginAttempt begin_login_attempt(const std::string& email_normalized, const std::string& client_address,
+                                          const store::LoginLimits& limits, std::int64_t now) override;
+  void login_succeeded(const std::string& email_normalized, const std::string& client_address) override;
+  void cancel_login_attempt(const std::string& email_normalized, const std::string& client_address) override;
+
+  void create_session(const store::SessionRecord& session, const store::RefreshTokenRecord& refresh,
+                      const std::optional<std::string>& new_password_hash) override;
+  store::RefreshOutcome rotate_refresh_token(const std::string& presented_hash, const store::RefreshTokenRecord& child,
+                                             const std::string& sealed_child, std::int64_t now,
+                                             std::int64_t grace_seconds, std::int64_t idle_seconds) override;
+  std::optional<store::SessionRecord> find_session(const std::string& session_id) override;
+  std::vector<store::SessionRecord> list_active_sessions(const std::string& user_id, std::int64_t now) override;
+  std::vector<std::string> revoke_sessions(const std::string& user_id, const std::string& scope,
+                                           const std::string& session_id, const std::string& reason,
+                                           std::int64_t now) override;
+  std::optional<std::string> revoke_session_by_refresh_token(const std::string& token_hash,
+                                                             std::int64_t now) override;
+  bool revoke_user_session(const std::string& user_id, const std::string& session_id, const std::string& reason,
+                           std::int64_t now) override;
+
+  void append_audit(store::AuditEventRecord event) override;
+  std::pair<std::vector<store::AuditEventRecord>, std::int64_t> list_audit(const store::AuditQuery& query) override;
+  std::vector<store::AuditEventRecord> all_audit_events() override;
+
+ private:
+  static std::string key(const std::string& user_id) { return "user:profile:" + user_id; }
+  void forget(const std::string& user_id) { users_.invalidate(key(user_id)); }
+
+  store::IdentityStore& backend_;
+  BoundedCache<store::UserRecord> users_;
+  observability::Metrics* metrics_;
+};
+
+}  // namespace archon::cache
