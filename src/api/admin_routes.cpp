@@ -172,6 +172,7 @@ void register_admin_routes(http::Router& router, const Services& svc) {
     q.limit = page->limit;
     if (rest.count("user_id")) q.user_id = rest["user_id"];
     if (rest.count("event")) q.event = rest["event"];
+    svc.audit->flush();  // events recorded by earlier requests are readable now
     auto [events, total] = svc.identity_store->list_audit(q);
     boost::json::array items;
     for (const auto& e : events) items.push_back(audit::to_json(e));

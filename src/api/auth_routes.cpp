@@ -108,7 +108,7 @@ void register_auth_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::post, "/api/v2/auth/verify-email/resend",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        if (auto limited = ex.limit_subject(identity::normalize_email(str(ex.body(), "email")))) {
+        if (auto limited = ex.limit_subject(identity::account_key(str(ex.body(), "email")))) {
           ex.fail(std::move(*limited));
           co_return;
         }
@@ -123,7 +123,7 @@ void register_auth_routes(http::Router& router, const Services& svc) {
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
         const auto& body = ex.body();
         // per_user: the account being logged into, whichever address the attempts come from.
-        if (auto limited = ex.limit_subject(identity::normalize_email(str(body, "email")))) {
+        if (auto limited = ex.limit_subject(identity::account_key(str(body, "email")))) {
           ex.fail(std::move(*limited));
           co_return;
         }
@@ -224,7 +224,7 @@ void register_auth_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::post, "/api/v2/auth/password-reset",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        if (auto limited = ex.limit_subject(identity::normalize_email(str(ex.body(), "email")))) {
+        if (auto limited = ex.limit_subject(identity::account_key(str(ex.body(), "email")))) {
           ex.fail(std::move(*limited));
           co_return;
         }

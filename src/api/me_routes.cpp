@@ -115,6 +115,7 @@ void register_me_routes(http::Router& router, const Services& svc) {
                q.user_id = (*user)->subject;
                q.page = page->page;
                q.limit = page->limit;
+               svc.audit->flush();
                auto [events, total] = svc.identity_store->list_audit(q);
                boost::json::array items;
                for (const auto& e : events) items.push_back(audit::to_json(e));

@@ -27,11 +27,65 @@ void AuditLog::record(const RequestInfo& info, std::string event, std::string ou
                       {"actor", e.actor},
                       {"user_id", e.user_id ? boost::json::value(*e.user_id) : nullptr},
                       {"request_id", e.request_id}});
-  try {
-    store_.append_audit(std::move(e));
-  } catch (const std::exception& ex) {
-    log::error("audit append failed", {{"error", ex.what()}, {"request_id", info.request_id}});
+  {
+    std::lock_guard lock(mu_);
+    if (writer_.joinable() && queue_.size() < max_queue_) {
+      queue_.push_back(std::move(e));
+      ++enqueued_;
+      wake_.notify_one();
+      return;
+    }
   }
+  std::vector<store::AuditEventRecord> one;
+  one.push_back(std::move(e));
+  append_now(std::move(one));
+}
+
+void AuditLog::append_now(std::vector<store::AuditEventRecord> batch) noexcept {
+  const std::size_t n = batch.size();
+  try {
+    store_.append_audit_batch(std::move(batch));
+  } catch (const std::exception& ex) {
+    log::error("audit append failed", {{"error", ex.what()}, {"events", n}});
+  }
+}
+
+void AuditLog::start_writer(std::size_t max_queue) {
+  std::lock_guard lock(mu_);
+  if (writer_.joinable()) return;
+  max_queue_ = max_queue;
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+void AuditLog::writer_loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything is written
+    std::vector<store::AuditEventRecord> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    const std::size_t n = batch.size();
+    append_now(std::move(batch));
+    lock.lock();
+    written_ += n;
+    drained_.notify_all();
+  }
+}
+
+void AuditLog::flush() {
+  std::unique_lock lock(mu_);
+  const std::uint64_t target = enqueued_;
+  drained_.wait(lock, [&] { return written_ >= target || !writer_.joinable(); });
+}
+
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (writer_.joinable()) writer_.join();
 }
 
 AuditLog::Verification AuditLog::verify() const {

@@ -2,8 +2,13 @@
 // Never throws on the request path: a failed append is logged (the event still reaches the
 // structured log). Thread-safe.
 #pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -21,10 +26,23 @@ struct RequestInfo {
 class AuditLog {
  public:
   explicit AuditLog(store::IdentityStore& store) : store_(store) {}
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
 
   // `details` must never hold a secret (no passwords, tokens or hashes).
   void record(const RequestInfo& info, std::string event, std::string outcome, std::string actor,
               std::optional<std::string> user_id, boost::json::object details = {});
+
+  // From now on record() queues events for a writer thread that appends them in batches, one
+  // transaction (one fsync) per batch, instead of one synchronous commit per event on the
+  // request path. A full queue makes record() append synchronously (never drops an event).
+  // The price: events recorded in the last moments before a kill -9 may be lost; a clean
+  // shutdown (the destructor) writes everything.
+  void start_writer(std::size_t max_queue = 65536);
+  // Returns once every event recorded before the call is in the store (read-your-writes for
+  // the audit endpoints).
+  void flush();
 
   struct Verification {
     bool intact = true;
@@ -34,7 +52,17 @@ class AuditLog {
   Verification verify() const;
 
  private:
+  void append_now(std::vector<store::AuditEventRecord> batch) noexcept;
+  void writer_loop();
+
   store::IdentityStore& store_;
+  std::mutex mu_;
+  std::condition_variable wake_, drained_;
+  std::vector<store::AuditEventRecord> queue_;
+  std::uint64_t enqueued_ = 0, written_ = 0;
+  std::size_t max_queue_ = 0;
+  bool stopping_ = false;
+  std::thread writer_;
 };
 
 boost::json::object to_json(const store::AuditEventRecord& e);

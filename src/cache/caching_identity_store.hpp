@@ -64,6 +64,9 @@ class CachingIdentityStore final : public store::IdentityStore {
                            std::int64_t now) override;
 
   void append_audit(store::AuditEventRecord event) override;
+  void append_audit_batch(std::vector<store::AuditEventRecord> events) override {
+    backend_.append_audit_batch(std::move(events));
+  }
   std::pair<std::vector<store::AuditEventRecord>, std::int64_t> list_audit(const store::AuditQuery& query) override;
   std::vector<store::AuditEventRecord> all_audit_events() override;
 

@@ -294,6 +294,8 @@ std::optional<std::string> parse_rate_limits(const YAML::Node& n, std::map<std::
       std::string tpath = gpath + "." + tier;
       if (auto e = check_keys(tnode, tpath, dims)) return e;
       RateLimitTier& target = out[group + "." + tier];
+      // A tier that sets its rate but not its burst bursts to that rate, not to the default's burst.
+      if (!tnode["burst"]) target.burst.reset();
       for (const auto& kv : tnode) {
         std::string dim = kv.first.Scalar();
         std::string dpath = tpath + "." + dim;

@@ -55,6 +55,7 @@ struct RequestContext {
   const RequestLimiter* limiter = nullptr;
   std::string_view rate_limit_tier;
   bool subject_limited = false;
+  bool address_limited = false;  // the route's address limits admitted this request
 };
 
 }  // namespace archon::http

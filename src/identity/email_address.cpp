@@ -35,4 +35,9 @@ std::string normalize_email(std::string_view email) {
   return out;
 }
 
+std::string account_key(std::string_view raw) {
+  auto parsed = parse_email(raw);
+  return normalize_email(parsed ? std::string_view(*parsed) : raw);
+}
+
 }  // namespace archon::identity

@@ -14,5 +14,9 @@ namespace archon::identity {
 std::optional<std::string> parse_email(std::string_view raw);
 // Lowercased (ASCII) for comparison; the stored address keeps the user's spelling.
 std::string normalize_email(std::string_view email);
+// The account a client's raw input names, as counters and limits key it: parsed (trimmed) then
+// normalized, or the raw text normalized when it does not parse. " Ada@X.com" and "ada@x.com"
+// are the same key, so padding an address cannot dodge a limit.
+std::string account_key(std::string_view raw);
 
 }  // namespace archon::identity

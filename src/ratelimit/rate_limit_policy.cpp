@@ -70,25 +70,38 @@ std::optional<ApiError> RateLimitPolicy::admit_address(std::string_view tier_nam
                                                        http::RequestContext& ctx) const {
   const Tier* tier = find(tier_name);
   if (!tier) return std::nullopt;
-  const std::string address_key = http::address_limit_key(ctx.client_address);
-  std::vector<Check> checks;
-  for (const auto& d : tier->address) checks.push_back({&d, d.name == "global" ? std::string("*") : address_key});
+  std::vector<Check> checks = address_checks(*tier, ctx);
   if (principal_by_address && tier->principal) {
-    checks.push_back({&*tier->principal, "ip:" + address_key});
+    checks.push_back({&*tier->principal, "ip:" + http::address_limit_key(ctx.client_address)});
     ctx.subject_limited = true;
   }
-  return apply(*tier, checks, ctx);
+  auto refused = apply(*tier, checks, ctx, {});
+  ctx.address_limited = !refused;
+  return refused;
+}
+
+std::vector<RateLimitPolicy::Check> RateLimitPolicy::address_checks(const Tier& tier,
+                                                                   const http::RequestContext& ctx) const {
+  const std::string address_key = http::address_limit_key(ctx.client_address);
+  std::vector<Check> checks;
+  for (const auto& d : tier.address) checks.push_back({&d, d.name == "global" ? std::string("*") : address_key});
+  return checks;
 }
 
 std::optional<ApiError> RateLimitPolicy::admit_subject(std::string_view tier_name, std::string_view subject,
                                                        http::RequestContext& ctx) const {
   const Tier* tier = find(tier_name);
   if (!tier || !tier->principal) return std::nullopt;
-  return apply(*tier, {{&*tier->principal, std::string(subject)}}, ctx);
+  // A refusal here also gives back what the address check of this request took, so a request
+  // refused for the account does not cost the address one of its own.
+  std::vector<Check> taken;
+  if (ctx.address_limited) taken = address_checks(*tier, ctx);
+  return apply(*tier, {{&*tier->principal, std::string(subject)}}, ctx, taken);
 }
 
 std::optional<ApiError> RateLimitPolicy::apply(const Tier& tier, const std::vector<Check>& checks,
-                                               http::RequestContext& ctx) const {
+                                               http::RequestContext& ctx,
+                                               const std::vector<Check>& refund_if_refused) const {
   using namespace std::chrono;
   const std::int64_t now_ns = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
   const std::int64_t now_epoch_ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
@@ -116,6 +129,7 @@ std::optional<ApiError> RateLimitPolicy::apply(const Tier& tier, const std::vect
       continue;
     }
     for (std::size_t j = 0; j < i; ++j) limiter_->refund(checks[j].dimension->scope, checks[j].key);
+    for (const auto& c : refund_if_refused) limiter_->refund(c.dimension->scope, c.key);
     http::RateLimitInfo info = info_for(d, o);
     info.remaining = 0;
     ctx.rate_limit = info;

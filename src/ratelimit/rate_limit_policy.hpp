@@ -51,7 +51,9 @@ class RateLimitPolicy final : public http::RequestLimiter {
     const Dimension* dimension;
     std::string key;
   };
-  std::optional<ApiError> apply(const Tier& tier, const std::vector<Check>& checks, http::RequestContext& ctx) const;
+  std::optional<ApiError> apply(const Tier& tier, const std::vector<Check>& checks, http::RequestContext& ctx,
+                                const std::vector<Check>& refund_if_refused) const;
+  std::vector<Check> address_checks(const Tier& tier, const http::RequestContext& ctx) const;
   const Tier* find(std::string_view name) const;
 
   std::map<std::string, Tier, std::less<>> tiers_;

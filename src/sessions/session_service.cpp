@@ -29,7 +29,7 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
                                                                                  audit::RequestInfo info) {
   const auto& idc = ctx_.config.identity;
   auto email = identity::parse_email(in.email);
-  std::string normalized = identity::normalize_email(email ? *email : in.email);
+  std::string normalized = identity::account_key(in.email);
   std::int64_t now = ctx_.now();
 
   store::LoginLimits limits{idc.lockout_failures, idc.lockout_duration.count(), idc.account_failures_per_hour, 3600,

@@ -183,6 +183,10 @@ class IdentityStore {
   // --- audit ---
   // Appends with hash chaining (prev_hash and hash are computed by the store).
   virtual void append_audit(AuditEventRecord event) = 0;
+  // Appends several, in order; a backend may commit them together (all or none).
+  virtual void append_audit_batch(std::vector<AuditEventRecord> events) {
+    for (auto& e : events) append_audit(std::move(e));
+  }
   virtual std::pair<std::vector<AuditEventRecord>, std::int64_t> list_audit(const AuditQuery& query) = 0;
   // Every event, oldest first, for chain verification.
   virtual std::vector<AuditEventRecord> all_audit_events() = 0;

@@ -29,19 +29,32 @@ AuditEventRecord read_event(Statement& st) {
 }  // namespace
 
 void SqliteIdentityStore::append_audit(AuditEventRecord e) {
+  std::vector<AuditEventRecord> one;
+  one.push_back(std::move(e));
+  append_audit_batch(std::move(one));
+}
+
+void SqliteIdentityStore::append_audit_batch(std::vector<AuditEventRecord> events) {
+  if (events.empty()) return;
   db_.transaction([&](sqlite3* db) {
     Statement last(db, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
-    e.prev_hash = last.step() ? last.column_blob(1) : std::string(32, '\0');
-    e.seq = last.column_int(0) + 1;  // AUTOINCREMENT with no deletes: exactly the next seq
-    e.hash = audit_event_hash(e);
+    std::string prev_hash = last.step() ? last.column_blob(1) : std::string(32, '\0');
+    std::int64_t seq = last.column_int(0);  // AUTOINCREMENT with no deletes: the next is seq + 1
     Statement ins(db,
                   "INSERT INTO audit_events (seq, at, event, outcome, actor, user_id, request_id, client_address, "
                   "user_agent, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    ins.bind(1, e.seq).bind(2, e.at).bind(3, e.event).bind(4, e.outcome).bind(5, e.actor);
-    if (e.user_id) ins.bind(6, *e.user_id);
-    else ins.bind_null(6);
-    ins.bind(7, e.request_id).bind(8, e.client_address).bind(9, e.user_agent).bind(10, e.details);
-    ins.bind_blob(11, e.prev_hash).bind_blob(12, e.hash).run();
+    for (auto& e : events) {
+      e.seq = ++seq;
+      e.prev_hash = prev_hash;
+      e.hash = audit_event_hash(e);
+      ins.reset();
+      ins.bind(1, e.seq).bind(2, e.at).bind(3, e.event).bind(4, e.outcome).bind(5, e.actor);
+      if (e.user_id) ins.bind(6, *e.user_id);
+      else ins.bind_null(6);
+      ins.bind(7, e.request_id).bind(8, e.client_address).bind(9, e.user_agent).bind(10, e.details);
+      ins.bind_blob(11, e.prev_hash).bind_blob(12, e.hash).run();
+      prev_hash = e.hash;
+    }
   });
 }
 

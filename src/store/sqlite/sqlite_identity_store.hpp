@@ -51,6 +51,7 @@ class SqliteIdentityStore final : public IdentityStore {
                            std::int64_t now) override;
 
   void append_audit(AuditEventRecord event) override;
+  void append_audit_batch(std::vector<AuditEventRecord> events) override;
   std::pair<std::vector<AuditEventRecord>, std::int64_t> list_audit(const AuditQuery& query) override;
   std::vector<AuditEventRecord> all_audit_events() override;
 

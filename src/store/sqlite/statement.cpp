@@ -49,6 +49,11 @@ void Statement::run() {
   }
 }
 
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
 std::string Statement::column_text(int index) const {
   auto* p = sqlite3_column_text(stmt_, index);

@@ -39,6 +39,8 @@ class Statement {
   bool step();
   // Runs to completion (for statements without rows).
   void run();
+  // Ready to run again with new binds (all binds cleared).
+  void reset();
 
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
