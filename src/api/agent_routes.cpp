@@ -57,6 +57,7 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_agent(h
   auto verified = token.empty() ? Expected<tokens::Verification, tokens::TokenError>(Unexpected{tokens::TokenError::kMalformed})
                                 : svc.token_service->verify(token, tokens::TokenKind::kAgent);
   if (!verified) {
+    if (auto limited = limit_unauthenticated(ex)) return Unexpected{std::move(*limited)};
     ex.response().set(http::bhttp::field::www_authenticate, "Bearer realm=\"archon-auth\", error=\"invalid_token\"");
     return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid, "An agent token is required",
                                      {{"authorization", "Send Authorization: Bearer <agent token>"}})};
@@ -165,6 +166,10 @@ void register_agent_routes(http::Router& router, const Services& svc) {
           // introspection client.
           auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
           if (!caller || !*caller) {
+            if (auto limited = limit_unauthenticated(ex)) {
+              ex.fail(std::move(*limited));
+              co_return;
+            }
             ex.response().set(http::bhttp::field::www_authenticate, "Basic realm=\"archon-auth\", Bearer realm=\"archon-auth\"");
             ex.fail(caller ? ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required") : caller.error());
             co_return;

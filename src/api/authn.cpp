@@ -4,8 +4,13 @@
 
 #include "api/caller_auth.hpp"
 #include "core/strict_json.hpp"
+#include "http/client_address.hpp"
 
 namespace archon::api {
+
+std::optional<ApiError> limit_unauthenticated(http::Exchange& ex) {
+  return ex.limit_subject("unauthenticated:" + http::address_limit_key(ex.context().client_address));
+}
 
 Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(http::Exchange& ex,
                                                                               const Services& svc) {
@@ -15,12 +20,14 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(ht
                       std::string("Bearer realm=\"archon-auth\", error=\"") + error + "\"");
   };
   if (token.empty()) {
+    if (auto limited = limit_unauthenticated(ex)) return Unexpected{std::move(*limited)};
     challenge("invalid_request");
     return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required",
                                      {{"authorization", "Send Authorization: Bearer <access token>"}})};
   }
   auto verified = svc.token_service->verify(token, tokens::TokenKind::kAccess);
   if (!verified) {
+    if (auto limited = limit_unauthenticated(ex)) return Unexpected{std::move(*limited)};
     challenge("invalid_token");
     if (verified.error() == tokens::TokenError::kExpired) return Unexpected{ApiError::make(ErrorCode::kAuthTokenExpired)};
     return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};

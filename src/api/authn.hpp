@@ -17,7 +17,9 @@
 namespace archon::api {
 
 // 401 AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED (with WWW-Authenticate) unless the request carries
-// a valid access token.
+// a valid access token. The route's principal rate limit counts the user; requests without a
+// valid token count against their client address instead (429 once that is used up), so a
+// flood of bad tokens is limited too.
 Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(http::Exchange& ex,
                                                                               const Services& svc);
 // 403 AUTH_INSUFFICIENT_PERMISSIONS unless the (active) user currently holds `permission`.
@@ -38,6 +40,10 @@ audit::RequestInfo request_info(http::Exchange& ex);
 // A RouteOptions::authenticate hook demanding a valid access token (the handler then reads it
 // again with require_user, a verified-token cache hit).
 std::function<std::optional<ApiError>(http::Exchange&)> bearer_required(const Services& svc);
+
+// The principal limit of the route, keyed by the client address (for callers without a
+// verified identity).
+std::optional<ApiError> limit_unauthenticated(http::Exchange& ex);
 
 // Pagination query parameters per the spec: page (1-based), limit 1..100 (default 20).
 struct PageQuery {

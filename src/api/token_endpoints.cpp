@@ -89,6 +89,10 @@ void register_token_routes(http::Router& router, const Services& svc) {
   router.add(http::Verb::post, "/api/v2/auth/introspect", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
     auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
     if (!caller || !*caller) {
+      if (auto limited = limit_unauthenticated(ex)) {
+        ex.fail(std::move(*limited));
+        co_return;
+      }
       if (!caller) {
         if (caller.error().code == ErrorCode::kAuthTokenInvalid) challenge(ex);
         ex.fail(caller.error());

@@ -521,6 +521,25 @@ def test_authenticated_per_user(start_server):
         assert data_of(r)["id"] == bob.id
 
 
+def test_requests_without_a_valid_token_count_against_their_address(start_server):
+    """A flood of missing or forged tokens is limited per client address by the route's tier
+    (it cannot hide behind never being a user), and does not touch a real user's allowance."""
+    srv = start_server(config={"server": TRUST_LOCAL, "rate_limits": relaxed(
+        {"api_access": {"authenticated": {"per_user": "3/minute", "burst": 3}}})})
+    with Client(srv) as c:
+        user = new_user(c, prefix="rl-anon")
+        bad = [c.get(ME, token="not.a.token", headers=xff("203.0.113.77")) for _ in range(2)]
+        bad.append(c.get(ME, headers=xff("203.0.113.77")))  # no Authorization at all
+        assert statuses(bad) == [401] * 3, [describe(r) for r in bad]
+        assert_limited(c.get(ME, token="not.a.token", headers=xff("203.0.113.77")), limit=3,
+                       window="1 minute", scope="per_user", name="authenticated", max_retry=20)
+        # another address still gets its 401s; the real user still has all three
+        assert c.get(ME, token="not.a.token", headers=xff("203.0.113.78")).status_code == 401
+        ok = c.get(ME, token=user.access_token, headers=xff("203.0.113.77"))
+        assert ok.status_code == 200, describe(ok)
+        assert hdr(ok, "X-RateLimit-Remaining") == "2"
+
+
 def test_authenticated_burst_is_reported(start_server):
     srv = start_server(config={"rate_limits": relaxed(
         {"api_access": {"authenticated": {"per_user": "2/minute", "burst": 4}}})})
