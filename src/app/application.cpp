@@ -172,6 +172,8 @@ int serve(const Config& config) {
     boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
     signals.add(SIGPIPE);  // a peer closing mid-write must not kill the process
 
+    // Audit events are appended in batches by a writer thread from here on (flushed at exit).
+    rt->audit->start_writer();
     ListenAddress bound = server.start();
     std::jthread maintenance(maintenance_loop, std::ref(*rt), config.tokens.key_refresh);
     double startup_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
