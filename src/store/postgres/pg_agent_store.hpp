@@ -1,0 +1,24 @@
+// AgentStore on PostgreSQL, with the SQLite store's semantics. Thread-safe.
+#pragma once
+#include "store/agent_store.hpp"
+#include "store/postgres/pg_database.hpp"
+
+namespace archon::store {
+
+class PgAgentStore final : public AgentStore {
+ public:
+  explicit PgAgentStore(PgDatabase& db) : db_(db) {}
+  std::vector<AgentGrant> grants_for_roles(const std::vector<std::string>& roles) override;
+  std::vector<AgentGrant> grants_for_role(const std::string& role) override;
+  bool replace_grants(const std::string& role, const std::vector<AgentGrant>& grants) override;
+  void insert_agent_token(const AgentTokenRecord& record) override;
+  std::optional<AgentTokenRecord> find_agent_token(const std::string& agent_id) override;
+  std::vector<AgentTokenRecord> live_agent_tokens(const std::string& user_id, std::int64_t now) override;
+  std::vector<std::pair<std::string, std::int64_t>> revoke_agent_lineage(const std::string& agent_id,
+                                                                         std::int64_t now) override;
+
+ private:
+  PgDatabase& db_;
+};
+
+}  // namespace archon::store

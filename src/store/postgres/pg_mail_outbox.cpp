@@ -1,0 +1,50 @@
+#include "store/postgres/pg_mail_outbox.hpp"
+
+namespace archon::store {
+
+std::int64_t PgMailOutbox::enqueue_mail(const OutboxMessage& message, std::int64_t now) {
+  return db_.transaction([&](PgConnection& c) { return enqueue_mail_in(c, message, now); });
+}
+
+std::int64_t PgMailOutbox::enqueue_mail_in(PgConnection& c, const OutboxMessage& m, std::int64_t now) {
+  auto r = c.query("outbox_insert",
+                   "INSERT INTO mail_outbox (recipient, subject, body, created_at, next_attempt_at) "
+                   "VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                   {m.recipient, m.subject, m.body, now});
+  return r.row(0).int64(0);
+}
+
+std::vector<OutboxRow> PgMailOutbox::due_mail(std::int64_t now, int limit) {
+  return db_.with_connection([&](PgConnection& c) {
+    // id order is enqueue order (the identity only goes up).
+    auto r = c.query("outbox_due",
+                     "SELECT id, recipient, subject, body, created_at, attempts FROM mail_outbox "
+                     "WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+                     {now, limit});
+    std::vector<OutboxRow> out;
+    for (auto row : r)
+      out.push_back({row.int64(0), {row.text(1), row.text(2), row.text(3)}, row.int64(4),
+                     static_cast<int>(row.int64(5))});
+    return out;
+  });
+}
+
+void PgMailOutbox::mark_mail_sent(std::int64_t id, std::int64_t now) {
+  db_.with_connection([&](PgConnection& c) {
+    c.query("outbox_sent",
+            "UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, body = '', last_error = NULL "
+            "WHERE id = $2 AND sent_at IS NULL",
+            {now, id});
+  });
+}
+
+void PgMailOutbox::mark_mail_failed(std::int64_t id, const std::string& error, std::int64_t next_attempt_at) {
+  db_.with_connection([&](PgConnection& c) {
+    c.query("outbox_failed",
+            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 "
+            "WHERE id = $3 AND sent_at IS NULL",
+            {error, next_attempt_at, id});
+  });
+}
+
+}  // namespace archon::store

@@ -1,0 +1,31 @@
+// The token service's repositories on PostgreSQL, with the SQLite store's semantics.
+// Thread-safe.
+#pragma once
+#include "store/postgres/pg_database.hpp"
+#include "store/revocation_repository.hpp"
+#include "store/service_client_repository.hpp"
+#include "store/signing_key_repository.hpp"
+
+namespace archon::store {
+
+class PgTokenStore final : public SigningKeyRepository, public RevocationRepository, public ServiceClientRepository {
+ public:
+  explicit PgTokenStore(PgDatabase& db) : db_(db) {}
+
+  std::vector<SigningKeyRecord> list_signing_keys() override;
+  void insert_signing_key(const SigningKeyRecord& record) override;
+  void delete_signing_key(const std::string& kid) override;
+
+  void insert_revocation(const RevocationRecord& record) override;
+  std::vector<RevocationRecord> list_live_revocations(std::int64_t now) override;
+  void delete_expired_revocations(std::int64_t now) override;
+
+  void insert_service_client(const ServiceClientRecord& record) override;
+  std::optional<ServiceClientRecord> find_service_client(const std::string& client_id) override;
+  std::vector<ServiceClientRecord> list_service_clients() override;
+
+ private:
+  PgDatabase& db_;
+};
+
+}  // namespace archon::store

@@ -1,0 +1,13 @@
+// Errors every store backend shares. StoreUnavailable means the database could not be reached
+// or did not answer in time: the operation did not happen (or its outcome is unknown) and may
+// succeed later, so the HTTP layer answers 503 SYSTEM_DATABASE_ERROR instead of 500.
+#pragma once
+#include <stdexcept>
+
+namespace archon::store {
+
+struct StoreUnavailable : std::runtime_error {
+  using runtime_error::runtime_error;
+};
+
+}  // namespace archon::store
