@@ -62,7 +62,7 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_agent(h
     return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid, "An agent token is required",
                                      {{"authorization", "Send Authorization: Bearer <agent token>"}})};
   }
-  note_cache(ex, svc, "token", verified->cache_hit);
+  note_token_cache(ex, svc, verified->cache_hit);
   const auto& t = *verified->token;
   if (auto limited = ex.limit_subject(t.lineage.empty() ? t.jti : t.lineage.front())) return Unexpected{std::move(*limited)};
   return verified->token;

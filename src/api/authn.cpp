@@ -32,21 +32,21 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(ht
     if (verified.error() == tokens::TokenError::kExpired) return Unexpected{ApiError::make(ErrorCode::kAuthTokenExpired)};
     return Unexpected{ApiError::make(ErrorCode::kAuthTokenInvalid)};
   }
-  note_cache(ex, svc, "token", verified->cache_hit);
+  note_token_cache(ex, svc, verified->cache_hit);
   if (auto limited = ex.limit_subject(verified->token->subject)) return Unexpected{std::move(*limited)};
   return verified->token;
 }
 
-void note_cache(http::Exchange& ex, const Services& svc, std::string_view cache, bool hit) {
+void note_token_cache(http::Exchange& ex, const Services& svc, bool hit) {
   ex.context().note_cache(hit);
-  if (svc.metrics && cache != "user") svc.metrics->count_cache(cache, hit);  // the user cache counts itself
+  if (svc.metrics) svc.metrics->count_cache("token", hit);
 }
 
 std::optional<store::UserRecord> load_user(http::Exchange& ex, const Services& svc, const std::string& user_id) {
   if (!svc.user_cache) return svc.identity_store->find_user_by_id(user_id);
   bool hit = false;
   auto record = svc.user_cache->find_user(user_id, hit);
-  note_cache(ex, svc, "user", hit);
+  ex.context().note_cache(hit);  // cache_hits_total is counted by the cache itself
   return record;
 }
 

@@ -26,8 +26,9 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_user(ht
 std::optional<ApiError> require_permission(http::Exchange& ex, const Services& svc, const tokens::VerifiedToken& user,
                                            std::string_view permission);
 
-// Records a cache lookup for meta.performance.cache_hit and cache_hits_total{cache}.
-void note_cache(http::Exchange& ex, const Services& svc, std::string_view cache, bool hit);
+// Records a verified-token cache lookup for meta.performance.cache_hit and
+// cache_hits_total{cache="token"} (the token service has no metrics of its own).
+void note_token_cache(http::Exchange& ex, const Services& svc, bool hit);
 // The user's current record through the L1 cache, noting whether it hit.
 std::optional<store::UserRecord> load_user(http::Exchange& ex, const Services& svc, const std::string& user_id);
 

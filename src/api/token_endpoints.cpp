@@ -117,7 +117,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
       ex.reply(boost::json::object{{"active", false}});  // RFC 7662 §2.2: nothing more
       co_return;
     }
-    note_cache(ex, svc, "token", verified->cache_hit);
+    note_token_cache(ex, svc, verified->cache_hit);
     const auto& t = *verified->token;
     boost::json::object data = t.claims;
     data["active"] = true;

@@ -129,6 +129,8 @@ std::string resolve_client_address(std::string_view peer, std::string_view forwa
 }
 
 std::string address_limit_key(std::string_view address) {
+  // Hot path (every limited request): a peer address without ':' is IPv4 text already.
+  if (address.find(':') == std::string_view::npos) return std::string(address);
   auto addr = parse_address(address);
   if (!addr) return std::string(address);
   if (addr->is_v4()) return addr->to_string();
