@@ -1,6 +1,7 @@
 // archon-auth: the command line. `serve` runs the server; the rest are operator tools.
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -35,6 +36,14 @@ archon::Expected<archon::Config, std::string> resolve_config(std::string config_
     if (!addr) return archon::Unexpected{"listen: " + addr.error()};
     config.server.listen = *addr;
   }
+  // Connection URLs carry passwords: the environment keeps them out of the config file.
+  // A PostgreSQL URL in the environment selects PostgreSQL (the DATABASE_URL convention).
+  if (const char* e = env("ARCHON_AUTH_DATABASE_URL")) {
+    config.store.url = e;
+    std::string_view url(e);
+    if (url.starts_with("postgres://") || url.starts_with("postgresql://")) config.store.driver = "postgres";
+  }
+  if (const char* e = env("ARCHON_AUTH_REDIS_URL")) config.redis.url = e;
   if (!data_dir_flag.empty()) config.data_dir = data_dir_flag;
   else if (const char* e = env("ARCHON_AUTH_DATA_DIR")) config.data_dir = e;
   return config;

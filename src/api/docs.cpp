@@ -35,13 +35,17 @@ void register_docs_routes(http::Router& router) {
   http::RouteOptions docs_page;
   docs_page.cache_max_age = std::chrono::hours(1);
   docs_page.docs_page = true;
+  docs_page.in_memory_only = true;
+  http::RouteOptions document;
+  document.in_memory_only = true;
 
   router.add(
       http::Verb::get, "/api/v2/openapi.json",
       [](http::Exchange& ex) -> boost::asio::awaitable<void> {
         serve_asset(ex, "openapi.json");
         co_return;
-      });
+      },
+      document);
   router.add(
       http::Verb::get, "/docs",
       [](http::Exchange& ex) -> boost::asio::awaitable<void> {

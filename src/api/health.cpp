@@ -41,7 +41,7 @@ void register_health_routes(http::Router& router, const Services& svc) {
   router.add(http::Verb::get, "/health/live", [](http::Exchange& ex) -> boost::asio::awaitable<void> {
     ex.reply(boost::json::object{{"status", "alive"}});
     co_return;
-  });
+  }, http::RouteOptions{.in_memory_only = true});
 
   router.add(http::Verb::get, "/health/ready", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
     if (svc.server_state->draining.load()) {

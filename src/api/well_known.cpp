@@ -12,6 +12,7 @@ void register_well_known_routes(http::Router& router, const Services& svc) {
   // Shorter than the key propagation delay (600 s by default), so every cache holds a new key
   // before the first token it signed arrives.
   cached.cache_max_age = std::chrono::seconds(300);
+  cached.in_memory_only = true;
 
   router.add(
       http::Verb::get, "/.well-known/jwks.json",

@@ -13,6 +13,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include "core/json_writer.hpp"
 
 #include "api/routes.hpp"
@@ -27,7 +28,6 @@
 #include "agents/agent_service.hpp"
 #include "app/runtime.hpp"
 #include "core/embedded_assets.hpp"
-#include "store/sqlite/sqlite_agent_store.hpp"
 #include "cache/caching_agent_store.hpp"
 #include "cache/caching_identity_store.hpp"
 #include "identity/account_service.hpp"
@@ -79,15 +79,16 @@ int serve(const Config& config) {
   raise_fd_limit();
   try {
     auto rt = open_runtime(config);
-    store::SqliteDatabase* database = rt->database.get();
+    store::StoreBackend* database = rt->store.get();
 
     observability::Metrics metrics;
-    metrics.set_db_connections_active(1);
+    metrics.set_db_connections_active(database->connections());
     observability::HealthRegistry health;
-    health.add("database", [database] {
+    health.add("database", [database, &metrics] {
       auto r = database->ping();
+      metrics.set_db_connections_active(database->connections());
       if (!r) return CheckResult{CheckResult::Status::kUnhealthy, r.error(), 0};
-      return CheckResult{CheckResult::Status::kHealthy, "sqlite", static_cast<double>(r->count()) / 1000.0};
+      return CheckResult{CheckResult::Status::kHealthy, database->describe(), static_cast<double>(r->count()) / 1000.0};
     });
     health.add("jwt_service", [keyring = rt->keyring.get()] {
       auto snap = keyring->snapshot();
@@ -124,11 +125,10 @@ int serve(const Config& config) {
                        ? agents::AgentCatalog::parse_yaml(std::string(*assets::find("agents/catalog.yaml")))
                        : agents::AgentCatalog::load_file(rt->config.agents.catalog_file);
     if (!catalog) throw std::runtime_error("agent catalog: " + catalog.error());
-    store::SqliteAgentStore sqlite_agent_store(*rt->database);
     // L1: user records and agent grants read through bounded in-memory caches; the writes that
     // change them go through the same objects and invalidate at once.
     cache::CachingIdentityStore users(*rt->identity_store, rt->config.cache.max_items, &metrics);
-    cache::CachingAgentStore agent_store(sqlite_agent_store, rt->config.cache.max_items, &metrics);
+    cache::CachingAgentStore agent_store(*rt->agent_store, rt->config.cache.max_items, &metrics);
     agents::AgentService agent_service(*catalog, agent_store, users, *rt->token_service, *rt->audit,
                                        metrics, rt->config.agents.max_delegation_depth);
 
@@ -148,7 +148,7 @@ int serve(const Config& config) {
                            .server_state = &state,
                            .keyring = rt->keyring.get(),
                            .token_service = rt->token_service.get(),
-                           .service_clients = rt->token_store.get(),
+                           .service_clients = rt->token_store,
                            .tokens_config = &rt->config.tokens,
                            .config = &rt->config,
                            .accounts = &accounts,
@@ -163,8 +163,15 @@ int serve(const Config& config) {
                            .started = started};
     http::Router router;
     api::register_all_routes(router, services);
+    // Handlers that wait on PostgreSQL run on worker threads (one per pooled connection by
+    // default), never on an I/O thread. SQLite answers from a local file in microseconds, so by
+    // default its handlers stay on the I/O threads.
+    int workers_wanted = config.store.worker_threads;
+    if (workers_wanted == 0 && config.store.driver == "postgres") workers_wanted = config.store.pool_max;
+    std::optional<boost::asio::thread_pool> workers;
+    if (workers_wanted > 0) workers.emplace(static_cast<std::size_t>(workers_wanted));
     http::Dispatcher dispatcher(router, http::CorsPolicy(config.cors), metrics, config.log.access_log, &rate_limits,
-                                std::move(*proxies));
+                                std::move(*proxies), workers ? &*workers : nullptr);
     http::Server server(config.server, dispatcher, state);
 
     // Block the signals in every thread so only the signal_set below sees them.
@@ -198,6 +205,7 @@ int serve(const Config& config) {
     log::info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"},
                                 {"open_connections", state.open_connections.load()}});
     std::size_t cut = server.stop();
+    workers.reset();  // lets running handlers finish, drops queued ones (their connections are closed)
     hashing_pool.reset();
     log::info("stopped", {{"connections_cut", cut}});
     return 0;

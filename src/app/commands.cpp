@@ -45,7 +45,7 @@ std::string when(std::int64_t epoch) {
 int run_migrate(const Config& config) {
   return guarded([&] {
     auto rt = open_runtime(config);
-    std::cout << "schema version " << rt->database->schema_version() << "\n";
+    std::cout << "schema version " << rt->store->schema_version() << "\n";
     return 0;
   });
 }

@@ -24,9 +24,12 @@ std::unique_ptr<Runtime> open_runtime(const Config& config) {
   auto rt = std::make_unique<Runtime>();
   rt->config = config;
   prepare_data_dir(config.data_dir);
-  rt->database = std::make_unique<store::SqliteDatabase>(config.data_dir + "/archon-auth.db");
-  rt->database->migrate();
-  rt->token_store = std::make_unique<store::SqliteTokenStore>(*rt->database);
+  rt->store = store::open_store(config.store, config.data_dir);
+  rt->store->migrate();
+  rt->token_store = &rt->store->tokens();
+  rt->identity_store = &rt->store->identity();
+  rt->mail_outbox = &rt->store->mail_outbox();
+  rt->agent_store = &rt->store->agents();
   rt->kek = std::make_unique<crypto::KeyEncryptionKey>(
       crypto::KeyEncryptionKey::load_or_create(config.data_dir + "/kek", std::getenv("ARCHON_AUTH_KEK")));
   rt->keyring = std::make_unique<tokens::Keyring>(*rt->token_store, *rt->kek, config.tokens);
@@ -34,8 +37,6 @@ std::unique_ptr<Runtime> open_runtime(const Config& config) {
   rt->revocations = std::make_unique<tokens::RevocationList>(*rt->token_store);
   rt->revocations->load();
   rt->token_service = std::make_unique<tokens::TokenService>(*rt->keyring, *rt->revocations, rt->config.tokens);
-  rt->identity_store = std::make_unique<store::SqliteIdentityStore>(*rt->database);
-  rt->mail_outbox = std::make_unique<store::SqliteMailOutbox>(*rt->database);
   rt->audit = std::make_unique<audit::AuditLog>(*rt->identity_store);
   return rt;
 }

@@ -1,15 +1,12 @@
 // The stateful core shared by `serve` and the operator commands: the data directory, the
-// migrated database, the key-encryption key, the keyring, the deny-lists and the token service.
+// migrated store (SQLite or PostgreSQL), the key-encryption key, the keyring, the deny-lists and the token service.
 #pragma once
 #include <memory>
 
 #include "core/config.hpp"
 #include "crypto/key_encryption_key.hpp"
 #include "audit/audit_log.hpp"
-#include "store/sqlite/sqlite_database.hpp"
-#include "store/sqlite/sqlite_identity_store.hpp"
-#include "store/sqlite/sqlite_mail_outbox.hpp"
-#include "store/sqlite/sqlite_token_store.hpp"
+#include "store/store_backend.hpp"
 #include "tokens/keyring.hpp"
 #include "tokens/revocation_list.hpp"
 #include "tokens/token_service.hpp"
@@ -18,14 +15,15 @@ namespace archon::app {
 
 struct Runtime {
   Config config;
-  std::unique_ptr<store::SqliteDatabase> database;
-  std::unique_ptr<store::SqliteTokenStore> token_store;
+  std::unique_ptr<store::StoreBackend> store;  // SQLite or PostgreSQL (store.driver)
+  store::TokenStore* token_store = nullptr;     // owned by `store`
+  store::IdentityStore* identity_store = nullptr;
+  store::MailOutboxRepository* mail_outbox = nullptr;
+  store::AgentStore* agent_store = nullptr;
   std::unique_ptr<crypto::KeyEncryptionKey> kek;
   std::unique_ptr<tokens::Keyring> keyring;
   std::unique_ptr<tokens::RevocationList> revocations;
   std::unique_ptr<tokens::TokenService> token_service;
-  std::unique_ptr<store::SqliteIdentityStore> identity_store;
-  std::unique_ptr<store::SqliteMailOutbox> mail_outbox;
   std::unique_ptr<audit::AuditLog> audit;
 };
 

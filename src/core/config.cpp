@@ -377,6 +377,64 @@ std::map<std::string, RateLimitTier> Config::default_rate_limits() {
   return d;
 }
 
+namespace {
+
+std::optional<std::string> parse_store(const YAML::Node& n, StoreConfig& s) {
+  if (auto e = check_keys(n, "store", {"driver", "url", "pool_min", "pool_max", "command_timeout_ms", "worker_threads"}))
+    return e;
+  if (n["driver"]) {
+    auto v = read_string(n["driver"], "store.driver");
+    if (!v) return v.error();
+    if (*v != "sqlite" && *v != "postgres") return std::string("store.driver: must be sqlite or postgres");
+    s.driver = *v;
+  }
+  if (n["url"]) {
+    auto v = read_string(n["url"], "store.url");
+    if (!v) return v.error();
+    s.url = *v;
+  }
+  struct IntKey {
+    const char* key;
+    int* field;
+    int min, max;
+  };
+  for (auto [key, field, min, max] : {IntKey{"pool_min", &s.pool_min, 1, 1000}, IntKey{"pool_max", &s.pool_max, 1, 1000},
+                                      IntKey{"command_timeout_ms", &s.command_timeout_ms, 100, 600'000},
+                                      IntKey{"worker_threads", &s.worker_threads, 0, 1000}}) {
+    if (!n[key]) continue;
+    auto v = read_int(n[key], std::string("store.") + key, min, max);
+    if (!v) return v.error();
+    *field = static_cast<int>(*v);
+  }
+  if (s.pool_min > s.pool_max) return std::string("store.pool_min: must not exceed store.pool_max");
+  return std::nullopt;
+}
+
+std::optional<std::string> parse_redis(const YAML::Node& n, RedisConfig& r) {
+  if (auto e = check_keys(n, "redis", {"url", "pool_size", "connect_timeout_ms", "command_timeout_ms"})) return e;
+  if (n["url"]) {
+    auto v = read_string(n["url"], "redis.url");
+    if (!v) return v.error();
+    r.url = *v;
+  }
+  struct IntKey {
+    const char* key;
+    int* field;
+    int min, max;
+  };
+  for (auto [key, field, min, max] : {IntKey{"pool_size", &r.pool_size, 1, 1000},
+                                      IntKey{"connect_timeout_ms", &r.connect_timeout_ms, 10, 60'000},
+                                      IntKey{"command_timeout_ms", &r.command_timeout_ms, 10, 60'000}}) {
+    if (!n[key]) continue;
+    auto v = read_int(n[key], std::string("redis.") + key, min, max);
+    if (!v) return v.error();
+    *field = static_cast<int>(*v);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Expected<Config, std::string> parse_config_yaml(const std::string& text) {
   YAML::Node root;
   try {
@@ -386,7 +444,7 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
   }
   Config cfg;
   if (root.IsNull()) return cfg;  // an empty file means all defaults
-  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions", "agents", "cache"})) return Err{*e};
+  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions", "agents", "cache", "store", "redis"})) return Err{*e};
   try {
     if (root["server"])
       if (auto e = parse_server(root["server"], cfg.server)) return Err{*e};
@@ -410,6 +468,10 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
       if (auto e = parse_cors(root["cors"], cfg.cors)) return Err{*e};
     if (root["rate_limits"])
       if (auto e = parse_rate_limits(root["rate_limits"], cfg.rate_limits)) return Err{*e};
+    if (root["store"])
+      if (auto e = parse_store(root["store"], cfg.store)) return Err{*e};
+    if (root["redis"])
+      if (auto e = parse_redis(root["redis"], cfg.redis)) return Err{*e};
     if (const YAML::Node c = root["cache"]) {
       if (auto e = check_keys(c, "cache", {"max_items"})) return Err{*e};
       if (c["max_items"]) {

@@ -117,8 +117,33 @@ struct CacheConfig {
   std::size_t max_items = 10000;  // per cache
 };
 
+// Where state lives. SQLite (a file under data_dir) for one instance; PostgreSQL for several.
+struct StoreConfig {
+  std::string driver = "sqlite";  // sqlite | postgres
+  // postgres only: a libpq URL. ARCHON_AUTH_DATABASE_URL overrides it (keeps the password out
+  // of the file).
+  std::string url;
+  int pool_min = 10;
+  int pool_max = 50;
+  int command_timeout_ms = 5000;  // statement_timeout and the client's deadline per query
+  // Threads that run request handlers which touch the store, so a slow or unreachable
+  // database never blocks an I/O thread. 0 = automatic (pool_max for postgres, 4 for sqlite).
+  int worker_threads = 0;
+};
+
+// Shared state for several instances (rate limits, revocations, cache invalidation). Empty url =
+// no Redis: everything stays in this process. ARCHON_AUTH_REDIS_URL overrides the url.
+struct RedisConfig {
+  std::string url;  // redis://[:password@]host[:port][/db]
+  int pool_size = 8;
+  int connect_timeout_ms = 2000;
+  int command_timeout_ms = 1000;
+};
+
 struct Config {
   ServerConfig server;
+  StoreConfig store;
+  RedisConfig redis;
   CacheConfig cache;
   AgentsConfig agents;
   TokensConfig tokens;

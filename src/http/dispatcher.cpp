@@ -4,6 +4,8 @@
 #include <cmath>
 #include <exception>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -12,6 +14,7 @@
 #include "http/api_version.hpp"
 #include "http/exchange.hpp"
 #include "http/json_body.hpp"
+#include "store/store_errors.hpp"
 
 namespace archon::http {
 namespace {
@@ -62,18 +65,20 @@ RequestContext make_context(const Request* req, std::string peer_address, const 
 }  // namespace
 
 Dispatcher::Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log,
-                       const RequestLimiter* limiter, TrustedProxies proxies)
+                       const RequestLimiter* limiter, TrustedProxies proxies, boost::asio::thread_pool* workers)
     : router_(router),
       cors_(std::move(cors)),
       metrics_(metrics),
       access_log_(access_log),
       limiter_(limiter),
-      proxies_(std::move(proxies)) {}
+      proxies_(std::move(proxies)),
+      workers_(workers) {}
 
 void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Response& res) const {
   res.result(error.http_status());
   // Every 503 and 429 tells the client when to come back (the handler may have set a better value).
-  if ((error.code == ErrorCode::kSystemServiceUnavailable || error.code == ErrorCode::kRateLimitExceeded) &&
+  if ((error.code == ErrorCode::kSystemServiceUnavailable || error.code == ErrorCode::kSystemDatabaseError ||
+       error.code == ErrorCode::kRateLimitExceeded) &&
       !res.count(bhttp::field::retry_after)) {
     auto hint = error.details.if_contains("retry_after_seconds");
     if (!hint) hint = error.details.if_contains("retry_after");
@@ -188,8 +193,8 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
 
   Exchange ex(request, ctx, res);
   // The spec's validation order: rate limit and size (enforced by the connection) come first,
-  // then Content-Type, the route's authentication hook, and input validation here; handlers
-  // then authorize before any business rule.
+  // then Content-Type, the route's authentication hook, and input validation; handlers then
+  // authorize before any business rule.
   if (route.options.json_body) {
     auto ct = request.find(bhttp::field::content_type);
     if (ct == request.end() || !is_json_content_type(ct->value())) {
@@ -198,27 +203,17 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
       finalize(request, ctx, res, how);
       co_return res;
     }
-    if (route.options.authenticate) {
-      if (auto denied = route.options.authenticate(ex)) {
-        write_error(*denied, ctx, res);
-        finalize(request, ctx, res, how);
-        co_return res;
-      }
-    }
-    auto body = read_json_body(request, route.options.schema.get());
-    if (!body) {
-      write_error(body.error(), ctx, res);
-      finalize(request, ctx, res, how);
-      co_return res;
-    }
-    ex.set_body(std::move(*body));
   }
 
-  try {
-    co_await route.handler(ex);
-  } catch (const std::exception& e) {
-    log::error("handler failed", {{"request_id", ctx.request_id}, {"route", ctx.route_template}, {"what", e.what()}});
-    ex.fail(ApiError::make(ErrorCode::kSystemInternalError));
+  if (workers_ && !route.options.in_memory_only) {
+    // Handlers that may wait on the store run on the worker threads, so a slow or unreachable
+    // database holds a worker (bounded by its deadline), never an I/O thread. The coroutine
+    // comes back to this I/O thread to write the answer.
+    auto task = run_route(route, ex);
+    auto on_workers = boost::asio::co_spawn(workers_->get_executor(), std::move(task), boost::asio::use_awaitable);
+    co_await std::move(on_workers);
+  } else {
+    co_await run_route(route, ex);
   }
 
   auto& outcome = ex.outcome();
@@ -240,6 +235,35 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
   }
   finalize(request, ctx, res, how);
   co_return res;
+}
+
+boost::asio::awaitable<void> Dispatcher::run_route(const Route& route, Exchange& ex) const {
+  RequestContext& ctx = ex.context();
+  try {
+    if (route.options.json_body) {
+      if (route.options.authenticate) {
+        if (auto denied = route.options.authenticate(ex)) {
+          ex.fail(*denied);
+          co_return;
+        }
+      }
+      auto body = read_json_body(ex.request(), route.options.schema.get());
+      if (!body) {
+        ex.fail(body.error());
+        co_return;
+      }
+      ex.set_body(std::move(*body));
+    }
+    co_await route.handler(ex);
+  } catch (const store::StoreUnavailable& e) {
+    // The database did not answer in time or cannot be reached: the operation did not happen
+    // (or its outcome is unknown), and trying again later may work.
+    log::warn("store unavailable", {{"request_id", ctx.request_id}, {"route", ctx.route_template}, {"what", e.what()}});
+    ex.fail(ApiError::make(ErrorCode::kSystemDatabaseError));
+  } catch (const std::exception& e) {
+    log::error("handler failed", {{"request_id", ctx.request_id}, {"route", ctx.route_template}, {"what", e.what()}});
+    ex.fail(ApiError::make(ErrorCode::kSystemInternalError));
+  }
 }
 
 Response Dispatcher::protocol_error(ErrorCode code, const Request* header, std::string client_address) const {

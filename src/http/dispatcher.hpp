@@ -6,6 +6,7 @@
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "core/errors.hpp"
 #include "http/client_address.hpp"
@@ -21,8 +22,11 @@ class Dispatcher {
  public:
   // `limiter` (may be null: no rate limits) enforces routes' rate-limit tiers; `proxies` are
   // the peers whose forwarding headers name the client.
+  // `workers` (may be null: handlers run on the I/O thread) runs every handler not marked
+  // in_memory_only.
   Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log,
-             const RequestLimiter* limiter = nullptr, TrustedProxies proxies = {});
+             const RequestLimiter* limiter = nullptr, TrustedProxies proxies = {},
+             boost::asio::thread_pool* workers = nullptr);
 
   // Answers one complete request. Never throws; a handler's exception becomes a 500 envelope.
   boost::asio::awaitable<Response> handle(const Request& request, std::string client_address) const;
@@ -37,6 +41,8 @@ class Dispatcher {
     bool head = false;
     const RouteOptions* route_options = nullptr;
   };
+  // The route's authentication hook, body validation and handler; leaves the answer in `ex`.
+  boost::asio::awaitable<void> run_route(const Route& route, Exchange& ex) const;
   void finalize(const Request& request, RequestContext& ctx, Response& res, const Finish& how) const;
   void write_error(const ApiError& error, RequestContext& ctx, Response& res) const;
 
@@ -46,6 +52,7 @@ class Dispatcher {
   bool access_log_;
   const RequestLimiter* limiter_;
   TrustedProxies proxies_;
+  boost::asio::thread_pool* workers_;
 };
 
 }  // namespace archon::http

@@ -39,6 +39,9 @@ struct RouteOptions {
   // Key the tier's principal limit by the client address: the route's caller has no identity
   // the handler could name (refresh and revoke present only a token).
   bool rate_limit_by_address = false;
+  // The handler never waits on the store (documents, metrics, keys held in memory): it runs on
+  // the I/O thread instead of a worker.
+  bool in_memory_only = false;
 };
 
 struct Route {

@@ -75,6 +75,7 @@ class PgDatabase {
   // Round-trips a trivial query; the error is a message safe to show an operator.
   Expected<std::chrono::microseconds, std::string> ping();
   PgPool& pool() { return pool_; }
+  const PgPool& pool() const { return pool_; }
 
  private:
   static constexpr int kMaxAttempts = 5;

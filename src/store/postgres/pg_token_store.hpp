@@ -2,13 +2,11 @@
 // Thread-safe.
 #pragma once
 #include "store/postgres/pg_database.hpp"
-#include "store/revocation_repository.hpp"
-#include "store/service_client_repository.hpp"
-#include "store/signing_key_repository.hpp"
+#include "store/token_store.hpp"
 
 namespace archon::store {
 
-class PgTokenStore final : public SigningKeyRepository, public RevocationRepository, public ServiceClientRepository {
+class PgTokenStore final : public TokenStore {
  public:
   explicit PgTokenStore(PgDatabase& db) : db_(db) {}
 

@@ -1,16 +1,12 @@
 // The token service's repositories on the embedded SQLite database. Thread-safe (the
 // database serializes access).
 #pragma once
-#include "store/revocation_repository.hpp"
-#include "store/service_client_repository.hpp"
-#include "store/signing_key_repository.hpp"
+#include "store/token_store.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 
 namespace archon::store {
 
-class SqliteTokenStore final : public SigningKeyRepository,
-                               public RevocationRepository,
-                               public ServiceClientRepository {
+class SqliteTokenStore final : public TokenStore {
  public:
   explicit SqliteTokenStore(SqliteDatabase& db) : db_(db) {}
 
