@@ -29,6 +29,9 @@
 #include "app/runtime.hpp"
 #include "core/embedded_assets.hpp"
 #include "cache/caching_agent_store.hpp"
+#include "cluster/redis_cluster_bus.hpp"
+#include "redis/redis_rate_limiter.hpp"
+#include "redis/redis_url.hpp"
 #include "cache/caching_identity_store.hpp"
 #include "identity/account_service.hpp"
 #include "identity/hashing_pool.hpp"
@@ -101,9 +104,49 @@ int serve(const Config& config) {
     ratelimit::RateLimitPolicy rate_limits(rt->config.rate_limits, rt->config.server.rate_limit_max_keys, metrics);
     auto proxies = http::TrustedProxies::parse(rt->config.server.trusted_proxies);
     if (!proxies) throw std::runtime_error("server.trusted_proxies: " + proxies.error());
-    health.add("rate_limiter", [&rate_limits] {
-      return CheckResult{CheckResult::Status::kHealthy,
-                         "local, " + std::to_string(rate_limits.scope_count()) + " scopes of " +
+    // Several instances share rate limits and tell each other about changes through Redis.
+    std::unique_ptr<redis::RedisClient> redis_client;
+    std::unique_ptr<redis::RedisRateLimiter> shared_limiter;
+    std::unique_ptr<cluster::RedisClusterBus> bus;
+    if (!config.redis.url.empty()) {
+      auto endpoint = redis::parse_redis_url(config.redis.url);
+      if (!endpoint) throw std::runtime_error("redis.url: " + endpoint.error());
+      redis::RedisClientConfig rc;
+      rc.endpoint = *endpoint;
+      rc.pool_size = config.redis.pool_size;
+      rc.connect_timeout = std::chrono::milliseconds(config.redis.connect_timeout_ms);
+      rc.command_timeout = std::chrono::milliseconds(config.redis.command_timeout_ms);
+      redis_client = std::make_unique<redis::RedisClient>(rc);
+      metrics.set_redis_up(1);
+      shared_limiter = std::make_unique<redis::RedisRateLimiter>(
+          *redis_client, rate_limits.scopes(), rate_limits.limiter(), [&metrics](bool redis_down) {
+            metrics.set_redis_up(redis_down ? 0 : 1);
+            if (redis_down) metrics.count_redis_fallback(false);  // the limiter logs the transition
+          });
+      rate_limits.use_limiter(*shared_limiter);
+      redis::RedisSubscriberConfig sc;
+      sc.endpoint = *endpoint;
+      sc.connect_timeout = rc.connect_timeout;
+      sc.command_timeout = rc.command_timeout;
+      bus = std::make_unique<cluster::RedisClusterBus>(*redis_client, std::move(sc));
+      rt->revocations->set_bus(bus.get());
+      health.add("redis", [&redis_client, &shared_limiter, &bus] {
+        auto r = redis_client->ping();
+        double ms = r ? static_cast<double>(r->count()) / 1000.0 : 0;
+        if (!r || shared_limiter->degraded() || !bus->coherent())
+          return CheckResult{CheckResult::Status::kDegraded,
+                             (r ? "Redis " + redis_client->target() + " not subscribed" : "Redis unreachable: " + r.error()) +
+                                 "; rate limits per instance, revocations and users read from the database",
+                             ms};
+        return CheckResult{CheckResult::Status::kHealthy, "redis " + redis_client->target() + ", subscribed", ms};
+      });
+    }
+    health.add("rate_limiter", [&rate_limits, &shared_limiter] {
+      std::string where = shared_limiter ? (shared_limiter->degraded() ? "local fallback (Redis down), " : "redis, ")
+                                         : "local, ";
+      return CheckResult{shared_limiter && shared_limiter->degraded() ? CheckResult::Status::kDegraded
+                                                                      : CheckResult::Status::kHealthy,
+                         where + std::to_string(rate_limits.scope_count()) + " scopes of " +
                              std::to_string(rate_limits.limiter().slots_per_scope()) + " keys",
                          0};
     });
@@ -131,6 +174,26 @@ int serve(const Config& config) {
     cache::CachingAgentStore agent_store(*rt->agent_store, rt->config.cache.max_items, &metrics);
     agents::AgentService agent_service(*catalog, agent_store, users, *rt->token_service, *rt->audit,
                                        metrics, rt->config.agents.max_delegation_depth);
+
+    if (bus) {
+      users.set_bus(bus.get());
+      agent_store.set_bus(bus.get());
+      cluster::BusListener listener;
+      listener.user_changed = [&users](const std::string& id) { users.drop(id); };
+      listener.grants_changed = [&agent_store] { agent_store.drop_all(); };
+      listener.revoked = [&rt](std::string_view kind, const std::string& id, std::int64_t exp) {
+        rt->revocations->remember(kind, id, exp);
+      };
+      listener.resync = [&users, &agent_store, &rt] {
+        users.drop_all();
+        agent_store.drop_all();
+        rt->revocations->load();
+      };
+      listener.state_changed = [&metrics](bool subscribed) {
+        if (!subscribed) metrics.count_redis_fallback(true);
+      };
+      bus->listen(std::move(listener));
+    }
 
     identity::IdentityContext identity_ctx{users, hasher,   *hashing_pool,   *rt->token_service,
                                            *rt->kek,            *rt->audit, metrics, rt->config,
@@ -206,6 +269,8 @@ int serve(const Config& config) {
                                 {"open_connections", state.open_connections.load()}});
     std::size_t cut = server.stop();
     workers.reset();  // lets running handlers finish, drops queued ones (their connections are closed)
+    if (bus) rt->revocations->set_bus(nullptr);
+    bus.reset();      // its thread applies messages to the caches below: stop it first
     hashing_pool.reset();
     log::info("stopped", {{"connections_cut", cut}});
     return 0;

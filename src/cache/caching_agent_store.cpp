@@ -7,6 +7,10 @@ namespace archon::cache {
 std::vector<store::AgentGrant> CachingAgentStore::grants_for_roles(const std::vector<std::string>& roles) {
   std::vector<std::string> sorted = roles;
   std::sort(sorted.begin(), sorted.end());
+  if (bus_ && !bus_->coherent()) {  // another instance's change may not have reached us
+    if (metrics_) metrics_->count_cache("agent_grants", false);
+    return backend_.grants_for_roles(roles);
+  }
   std::string key = "agent:capabilities:";
   for (const auto& r : sorted) key += r + '\x1f';  // role names never contain a unit separator
   BoundedCache<std::vector<store::AgentGrant>>::Ticket ticket;
@@ -23,6 +27,7 @@ std::vector<store::AgentGrant> CachingAgentStore::grants_for_roles(const std::ve
 bool CachingAgentStore::replace_grants(const std::string& role, const std::vector<store::AgentGrant>& grants) {
   bool replaced = backend_.replace_grants(role, grants);
   grants_.invalidate_all();  // any cached role set may include `role`
+  if (bus_) bus_->grants_changed();
   return replaced;
 }
 

@@ -1,8 +1,10 @@
 // The agent store behind the L1 cache: the grants of a set of roles (which agent types they may
 // run, with which capabilities; agent:capabilities:{roles}, TTL 7200 s) are read through the
-// cache; replacing a role's grants empties it, so the change counts on the next request.
+// cache; replacing a role's grants empties it (and, through the cluster bus, every other
+// instance's), so the change counts on the next request.
 #pragma once
 #include "cache/bounded_cache.hpp"
+#include "cluster/cluster_bus.hpp"
 #include "observability/metrics.hpp"
 #include "store/agent_store.hpp"
 
@@ -20,6 +22,10 @@ class CachingAgentStore final : public store::AgentStore {
     return backend_.grants_for_role(role);
   }
   bool replace_grants(const std::string& role, const std::vector<store::AgentGrant>& grants) override;
+  // Start-up only, before serving.
+  void set_bus(cluster::ClusterBus* bus) { bus_ = bus; }
+  // Another instance changed grants (or messages may have been missed): memory only.
+  void drop_all() { grants_.invalidate_all(); }
 
   void insert_agent_token(const store::AgentTokenRecord& record) override { backend_.insert_agent_token(record); }
   std::optional<store::AgentTokenRecord> find_agent_token(const std::string& agent_id) override {
@@ -37,6 +43,7 @@ class CachingAgentStore final : public store::AgentStore {
   store::AgentStore& backend_;
   BoundedCache<std::vector<store::AgentGrant>> grants_;
   observability::Metrics* metrics_;
+  cluster::ClusterBus* bus_ = nullptr;
 };
 
 }  // namespace archon::cache

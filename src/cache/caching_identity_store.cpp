@@ -8,6 +8,10 @@ CachingIdentityStore::CachingIdentityStore(IdentityStore& backend, std::size_t m
     : backend_(backend), users_(max_items), metrics_(metrics) {}
 
 std::optional<UserRecord> CachingIdentityStore::find_user(const std::string& id, bool& cache_hit) {
+  if (bus_ && !bus_->coherent()) {  // another instance's change may not have reached us
+    cache_hit = false;
+    return backend_.find_user_by_id(id);
+  }
   BoundedCache<UserRecord>::Ticket ticket;
   const std::string k = key(id);
   if (auto hit = users_.get(k, &ticket)) {

@@ -2,12 +2,14 @@
 // through the cache (user:profile:{id}, TTL 300 s), and every write that can change a user
 // drops that user's entry in the same call, so a role change, a deactivation or a new password
 // counts on the very next request. Everything else passes straight to the backend.
-// Writes made by another process (the CLI, another instance) are not seen before the TTL; the
-// shared L2 and pub/sub invalidation arrive with scale-out.
+// With several instances, every such drop is published on the cluster bus and the others drop
+// their entry too; while the bus may be missing messages, reads go straight to the database.
+// Writes made by the CLI are seen after the TTL.
 #pragma once
 #include <memory>
 
 #include "cache/bounded_cache.hpp"
+#include "cluster/cluster_bus.hpp"
 #include "observability/metrics.hpp"
 #include "store/identity_store.hpp"
 
@@ -22,6 +24,11 @@ class CachingIdentityStore final : public store::IdentityStore {
   // find_user_by_id that says whether the cache answered (for meta.performance.cache_hit).
   std::optional<store::UserRecord> find_user(const std::string& id, bool& cache_hit);
   std::size_t cached_users() const { return users_.size(); }
+  // Start-up only, before serving.
+  void set_bus(cluster::ClusterBus* bus) { bus_ = bus; }
+  // Another instance changed `user_id` (or messages may have been missed): memory only.
+  void drop(const std::string& user_id) { users_.invalidate(key(user_id)); }
+  void drop_all() { users_.invalidate_all(); }
 
   bool create_user(const store::UserRecord& user, const std::vector<std::string>& roles,
                    const std::optional<store::EmailTokenRecord>& token,
@@ -72,11 +79,15 @@ class CachingIdentityStore final : public store::IdentityStore {
 
  private:
   static std::string key(const std::string& user_id) { return "user:profile:" + user_id; }
-  void forget(const std::string& user_id) { users_.invalidate(key(user_id)); }
+  void forget(const std::string& user_id) {
+    users_.invalidate(key(user_id));
+    if (bus_) bus_->user_changed(user_id);
+  }
 
   store::IdentityStore& backend_;
   BoundedCache<store::UserRecord> users_;
   observability::Metrics* metrics_;
+  cluster::ClusterBus* bus_ = nullptr;
 };
 
 }  // namespace archon::cache

@@ -162,6 +162,15 @@ std::string Metrics::render_prometheus() const {
   out += "# HELP db_connections_active Open database connections.\n";
   out += "# TYPE db_connections_active gauge\n";
   out += "db_connections_active " + std::to_string(db_connections_active_.load()) + "\n";
+  if (int up = redis_up_.load(); up >= 0) {
+    out += "# HELP redis_up Whether Redis (shared limits, invalidation) answers.\n";
+    out += "# TYPE redis_up gauge\n";
+    out += "redis_up " + std::to_string(up) + "\n";
+    out += "# HELP redis_fallback_total Switches to the fallback after a Redis failure: local rate limits, or database reads instead of memory.\n";
+    out += "# TYPE redis_fallback_total counter\n";
+    out += "redis_fallback_total{component=\"limiter\"} " + std::to_string(redis_fallback_limiter_.load()) + "\n";
+    out += "redis_fallback_total{component=\"bus\"} " + std::to_string(redis_fallback_bus_.load()) + "\n";
+  }
   return out;
 }
 

@@ -32,6 +32,10 @@ class Metrics {
   // Agent capability checks, by verdict and reason (reasons are a fixed vocabulary).
   void count_agent_decision(bool allowed, std::string_view reason);
   void set_db_connections_active(std::int64_t n) { db_connections_active_.store(n, std::memory_order_relaxed); }
+  // Several instances: whether Redis answers (-1 = not configured), and each switch to the
+  // fallback ("limiter": local limits; "bus": invalidation messages may be missed).
+  void set_redis_up(int up) { redis_up_.store(up, std::memory_order_relaxed); }
+  void count_redis_fallback(bool bus) { (bus ? redis_fallback_bus_ : redis_fallback_limiter_).fetch_add(1, std::memory_order_relaxed); }
 
   std::string render_prometheus() const;
 
@@ -77,6 +81,9 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, kCacheNames.size()> cache_hits_{};
   std::array<std::atomic<std::uint64_t>, kCacheNames.size()> cache_misses_{};
   std::atomic<std::int64_t> db_connections_active_{0};
+  std::atomic<int> redis_up_{-1};
+  std::atomic<std::uint64_t> redis_fallback_limiter_{0};
+  std::atomic<std::uint64_t> redis_fallback_bus_{0};
 };
 
 }  // namespace archon::observability

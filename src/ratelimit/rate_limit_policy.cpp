@@ -58,7 +58,9 @@ RateLimitPolicy::RateLimitPolicy(const std::map<std::string, RateLimitTier>& tie
     tiers_.emplace(name, std::move(tier));
   }
   scopes_ = scopes.size();
+  scope_list_ = scopes;
   limiter_ = std::make_unique<LocalRateLimiter>(std::move(scopes), max_keys_per_scope);
+  active_ = limiter_.get();
 }
 
 const RateLimitPolicy::Tier* RateLimitPolicy::find(std::string_view name) const {
@@ -123,13 +125,13 @@ std::optional<ApiError> RateLimitPolicy::apply(const Tier& tier, const std::vect
 
   for (std::size_t i = 0; i < checks.size(); ++i) {
     const Dimension& d = *checks[i].dimension;
-    LimitOutcome o = limiter_->acquire(d.scope, checks[i].key, now_ns);
+    LimitOutcome o = active_->acquire(d.scope, checks[i].key, now_ns);
     if (o.kind == LimitOutcome::Kind::kAllowed) {
       keep_tighter(info_for(d, o));
       continue;
     }
-    for (std::size_t j = 0; j < i; ++j) limiter_->refund(checks[j].dimension->scope, checks[j].key);
-    for (const auto& c : refund_if_refused) limiter_->refund(c.dimension->scope, c.key);
+    for (std::size_t j = 0; j < i; ++j) active_->refund(checks[j].dimension->scope, checks[j].key);
+    for (const auto& c : refund_if_refused) active_->refund(c.dimension->scope, c.key);
     http::RateLimitInfo info = info_for(d, o);
     info.remaining = 0;
     ctx.rate_limit = info;

@@ -28,7 +28,13 @@ class RateLimitPolicy final : public http::RequestLimiter {
   std::optional<ApiError> admit_subject(std::string_view tier, std::string_view subject,
                                         http::RequestContext& ctx) const override;
 
-  const LocalRateLimiter& limiter() const { return *limiter_; }
+  // The in-process limiter (always built: it is also the fallback of a shared limiter).
+  LocalRateLimiter& limiter() const { return *limiter_; }
+  // The scopes, in index order, for a shared limiter to be built over.
+  const std::vector<LimitScope>& scopes() const { return scope_list_; }
+  // Counts through `shared` (several instances, one budget) instead of the local limiter.
+  // Start-up only, before serving; `shared` must outlive the policy's use.
+  void use_limiter(RateLimiter& shared) { active_ = &shared; }
   std::size_t scope_count() const { return scopes_; }
 
  private:
@@ -58,7 +64,9 @@ class RateLimitPolicy final : public http::RequestLimiter {
 
   std::map<std::string, Tier, std::less<>> tiers_;
   std::size_t scopes_ = 0;
+  std::vector<LimitScope> scope_list_;
   std::unique_ptr<LocalRateLimiter> limiter_;
+  RateLimiter* active_ = nullptr;
   observability::Metrics& metrics_;
 };
 

@@ -1,6 +1,7 @@
 #include "tokens/keyring.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <stdexcept>
 
@@ -75,6 +76,16 @@ store::SigningKeyRecord Keyring::create_key(TokenKind kind, std::int64_t activat
 store::SigningKeyRecord Keyring::rotate(TokenKind kind, bool immediately) {
   std::lock_guard lock(refresh_mu_);
   return create_key(kind, clock_() + (immediately ? 0 : config_.propagation_delay.count()));
+}
+
+bool Keyring::refresh_for_unknown_kid() {
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  auto last = last_unknown_kid_refresh_ms_.load();
+  if (now_ms - last < 1000 || !last_unknown_kid_refresh_ms_.compare_exchange_strong(last, now_ms)) return false;
+  refresh();
+  return true;
 }
 
 void Keyring::refresh() {

@@ -54,6 +54,11 @@ class Keyring {
   // can need, and publishes a fresh snapshot. Call at start and every `key_refresh`.
   void refresh();
 
+  // A token names a kid this instance does not know: another instance (or `keys rotate`) may
+  // have added it since the last refresh. Refreshes at most once a second, however many
+  // unknown kids arrive (forged ones included); true if it refreshed.
+  bool refresh_for_unknown_kid();
+
   // Adds a key that starts signing after the propagation delay (or now, if `immediately`).
   store::SigningKeyRecord rotate(TokenKind kind, bool immediately = false);
 
@@ -68,6 +73,7 @@ class Keyring {
   TokensConfig config_;
   EpochClock clock_;
   std::mutex refresh_mu_;  // one refresh or rotation at a time
+  std::atomic<std::int64_t> last_unknown_kid_refresh_ms_{0};
   std::atomic<std::shared_ptr<const KeySnapshot>> snapshot_;
   // Decrypted signers by kid, so a refresh does not unseal every key again.
   std::unordered_map<std::string, std::shared_ptr<const crypto::SigningKey>> signers_;

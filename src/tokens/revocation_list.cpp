@@ -31,16 +31,33 @@ void RevocationList::load() {
 
 void RevocationList::revoke(RevocationSubject subject, const std::string& id, std::int64_t expires_at) {
   repository_.insert_revocation({subject_name(subject), id, expires_at, clock_()});
-  std::unique_lock lock(mu_);
-  auto& slot = map_for(subject)[id];
-  slot = std::max(slot, expires_at);
+  {
+    std::unique_lock lock(mu_);
+    auto& slot = map_for(subject)[id];
+    slot = std::max(slot, expires_at);
+  }
+  if (bus_) bus_->revoked(subject_name(subject), id, expires_at);
+}
+
+void RevocationList::remember(std::string_view kind, const std::string& id, std::int64_t expires_at) {
+  for (auto s : {RevocationSubject::kJti, RevocationSubject::kSession, RevocationSubject::kFamily})
+    if (kind == subject_name(s)) {
+      std::unique_lock lock(mu_);
+      auto& slot = map_for(s)[id];
+      slot = std::max(slot, expires_at);
+    }
 }
 
 bool RevocationList::is_revoked(RevocationSubject subject, std::string_view id) const {
   if (id.empty()) return false;
-  std::shared_lock lock(mu_);
-  const auto& m = map_for(subject);
-  return m.find(std::string(id)) != m.end();
+  {
+    std::shared_lock lock(mu_);
+    const auto& m = map_for(subject);
+    if (m.find(std::string(id)) != m.end()) return true;
+  }
+  // Another instance's revocation may not have reached us: never accept on memory alone.
+  if (bus_ && !bus_->coherent()) return repository_.is_revoked(subject_name(subject), std::string(id), clock_());
+  return false;
 }
 
 void RevocationList::prune() {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "cluster/cluster_bus.hpp"
 #include "store/revocation_repository.hpp"
 #include "tokens/keyring.hpp"
 
@@ -21,9 +22,14 @@ class RevocationList {
 
   // Loads live revocations from the store (start-up, and to pick up other writers).
   void load();
-  // Durable before it returns: the store first, then memory.
+  // Durable before it returns: the store first, then memory, then the other instances.
   void revoke(RevocationSubject subject, const std::string& id, std::int64_t expires_at);
+  // From memory while the bus is coherent; from the store while it may have missed messages.
   bool is_revoked(RevocationSubject subject, std::string_view id) const;
+  // Another instance revoked `id` (already durable): memory only.
+  void remember(std::string_view kind, const std::string& id, std::int64_t expires_at);
+  // Start-up only, before serving.
+  void set_bus(cluster::ClusterBus* bus) { bus_ = bus; }
   // Forgets expired entries in memory and in the store.
   void prune();
   std::size_t size() const;
@@ -35,6 +41,7 @@ class RevocationList {
 
   store::RevocationRepository& repository_;
   EpochClock clock_;
+  cluster::ClusterBus* bus_ = nullptr;
   mutable std::shared_mutex mu_;
   Map maps_[3];
 };

@@ -122,7 +122,12 @@ Expected<Verification, TokenError> TokenService::verify_impl(std::string_view to
   if (!parsed) return Unexpected{TokenError::kMalformed};
   auto snap = keyring_.snapshot();
   auto key = snap->by_kid.find(parsed->kid);
-  if (key == snap->by_kid.end()) return Unexpected{TokenError::kUnknownKey};
+  if (key == snap->by_kid.end()) {
+    if (!keyring_.refresh_for_unknown_kid()) return Unexpected{TokenError::kUnknownKey};
+    snap = keyring_.snapshot();
+    key = snap->by_kid.find(parsed->kid);
+    if (key == snap->by_kid.end()) return Unexpected{TokenError::kUnknownKey};
+  }
   TokenKind kind = key->second.kind;
   if (expected && kind != *expected) return Unexpected{TokenError::kWrongKind};
   if (!crypto::verify_signature(*parsed, key->second.key)) return Unexpected{TokenError::kBadSignature};

@@ -58,6 +58,15 @@ std::vector<RevocationRecord> PgTokenStore::list_live_revocations(std::int64_t n
   });
 }
 
+bool PgTokenStore::is_revoked(const std::string& subject_kind, const std::string& subject_id, std::int64_t now) {
+  return db_.with_connection([&](PgConnection& c) {
+    auto r = c.query("revocations_point",
+                     "SELECT 1 FROM revocations WHERE subject_kind = $1 AND subject_id = $2 AND expires_at >= $3",
+                     {subject_kind, subject_id, now});
+    return !r.empty();
+  });
+}
+
 void PgTokenStore::delete_expired_revocations(std::int64_t now) {
   db_.with_connection(
       [&](PgConnection& c) { c.query("revocations_expire", "DELETE FROM revocations WHERE expires_at < $1", {now}); });

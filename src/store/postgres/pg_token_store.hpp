@@ -16,6 +16,7 @@ class PgTokenStore final : public TokenStore {
 
   void insert_revocation(const RevocationRecord& record) override;
   std::vector<RevocationRecord> list_live_revocations(std::int64_t now) override;
+  bool is_revoked(const std::string& subject_kind, const std::string& subject_id, std::int64_t now) override;
   void delete_expired_revocations(std::int64_t now) override;
 
   void insert_service_client(const ServiceClientRecord& record) override;

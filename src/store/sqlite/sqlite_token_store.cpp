@@ -58,6 +58,14 @@ std::vector<RevocationRecord> SqliteTokenStore::list_live_revocations(std::int64
   });
 }
 
+bool SqliteTokenStore::is_revoked(const std::string& subject_kind, const std::string& subject_id, std::int64_t now) {
+  return db_.with_connection([&](sqlite3* db) {
+    Statement st(db, "SELECT 1 FROM revocations WHERE subject_kind = ? AND subject_id = ? AND expires_at >= ?");
+    st.bind(1, subject_kind).bind(2, subject_id).bind(3, now);
+    return st.step();
+  });
+}
+
 void SqliteTokenStore::delete_expired_revocations(std::int64_t now) {
   db_.transaction(
       [&](sqlite3* db) { Statement(db, "DELETE FROM revocations WHERE expires_at < ?").bind(1, now).run(); });
