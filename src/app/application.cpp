@@ -30,6 +30,7 @@
 #include "core/embedded_assets.hpp"
 #include "cache/caching_agent_store.hpp"
 #include "cluster/redis_cluster_bus.hpp"
+#include "cluster/redis_shared_cache.hpp"
 #include "redis/redis_rate_limiter.hpp"
 #include "redis/redis_url.hpp"
 #include "cache/caching_identity_store.hpp"
@@ -175,7 +176,11 @@ int serve(const Config& config) {
     agents::AgentService agent_service(*catalog, agent_store, users, *rt->token_service, *rt->audit,
                                        metrics, rt->config.agents.max_delegation_depth);
 
+    std::unique_ptr<cluster::RedisSharedCache> shared_cache;
     if (bus) {
+      shared_cache = std::make_unique<cluster::RedisSharedCache>(*redis_client);
+      users.set_shared_cache(shared_cache.get());
+      agent_store.set_shared_cache(shared_cache.get());
       users.set_bus(bus.get());
       agent_store.set_bus(bus.get());
       cluster::BusListener listener;
@@ -185,6 +190,7 @@ int serve(const Config& config) {
         rt->revocations->remember(kind, id, exp);
       };
       listener.resync = [&users, &agent_store, &rt] {
+        users.drop_shared();  // invalidations may have been lost while Redis was away
         users.drop_all();
         agent_store.drop_all();
         rt->revocations->load();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cache/cache_codec.hpp"
+
 namespace archon::cache {
 
 std::vector<store::AgentGrant> CachingAgentStore::grants_for_roles(const std::vector<std::string>& roles) {
@@ -19,14 +21,28 @@ std::vector<store::AgentGrant> CachingAgentStore::grants_for_roles(const std::ve
     return *hit;
   }
   if (metrics_) metrics_->count_cache("agent_grants", false);
+  SharedCache::Lookup shared;
+  if (l2_) {
+    shared = l2_->get(key, kGenerationKey);
+    if (shared.value) {
+      if (auto grants = decode_grants(*shared.value)) {
+        if (metrics_) metrics_->count_cache("agent_grants_l2", true);
+        grants_.put(key, *grants, kGrantsTtl, ticket);
+        return *grants;
+      }
+    }
+    if (metrics_) metrics_->count_cache("agent_grants_l2", false);
+  }
   auto grants = backend_.grants_for_roles(roles);
   grants_.put(key, grants, kGrantsTtl, ticket);
+  if (l2_ && shared.available) l2_->put(key, kGenerationKey, shared.generation, encode_grants(grants), kGrantsTtl);
   return grants;
 }
 
 bool CachingAgentStore::replace_grants(const std::string& role, const std::vector<store::AgentGrant>& grants) {
   bool replaced = backend_.replace_grants(role, grants);
   grants_.invalidate_all();  // any cached role set may include `role`
+  if (l2_) l2_->invalidate("", kGenerationKey);  // one generation for every role set
   if (bus_) bus_->grants_changed();
   return replaced;
 }

@@ -4,6 +4,7 @@
 // instance's), so the change counts on the next request.
 #pragma once
 #include "cache/bounded_cache.hpp"
+#include "cache/shared_cache.hpp"
 #include "cluster/cluster_bus.hpp"
 #include "observability/metrics.hpp"
 #include "store/agent_store.hpp"
@@ -24,6 +25,9 @@ class CachingAgentStore final : public store::AgentStore {
   bool replace_grants(const std::string& role, const std::vector<store::AgentGrant>& grants) override;
   // Start-up only, before serving.
   void set_bus(cluster::ClusterBus* bus) { bus_ = bus; }
+  // The shared L2 behind the L1 (agent:capabilities:{roles}).
+  void set_shared_cache(SharedCache* l2) { l2_ = l2; }
+  static constexpr const char* kGenerationKey = "agent:capabilities:gen";
   // Another instance changed grants (or messages may have been missed): memory only.
   void drop_all() { grants_.invalidate_all(); }
 
@@ -44,6 +48,7 @@ class CachingAgentStore final : public store::AgentStore {
   BoundedCache<std::vector<store::AgentGrant>> grants_;
   observability::Metrics* metrics_;
   cluster::ClusterBus* bus_ = nullptr;
+  SharedCache* l2_ = nullptr;
 };
 
 }  // namespace archon::cache

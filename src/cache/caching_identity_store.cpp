@@ -1,5 +1,7 @@
 #include "cache/caching_identity_store.hpp"
 
+#include "cache/cache_codec.hpp"
+
 namespace archon::cache {
 using namespace store;
 
@@ -19,16 +21,35 @@ std::optional<UserRecord> CachingIdentityStore::find_user(const std::string& id,
     if (metrics_) metrics_->count_cache("user", true);
     return hit;
   }
-  cache_hit = false;
   if (metrics_) metrics_->count_cache("user", false);
+  SharedCache::Lookup shared;
+  if (l2_) {
+    shared = l2_->get(k, generation_key(id));
+    if (shared.value) {
+      if (auto record = decode_user(*shared.value)) {
+        cache_hit = true;
+        if (metrics_) metrics_->count_cache("user_l2", true);
+        users_.put(k, *record, kUserTtl, ticket);
+        return record;
+      }
+    }
+    if (metrics_) metrics_->count_cache("user_l2", false);
+  }
+  cache_hit = false;
   auto record = backend_.find_user_by_id(id);
-  if (record) users_.put(k, *record, kUserTtl, ticket);
+  if (record) {
+    users_.put(k, *record, kUserTtl, ticket);
+    if (l2_ && shared.available) l2_->put(k, generation_key(id), shared.generation, encode_user(*record), kUserTtl);
+  }
   return record;
 }
 
 std::optional<UserRecord> CachingIdentityStore::find_user_by_id(const std::string& id) {
   bool hit = false;
-  return find_user(id, hit);
+  auto record = find_user(id, hit);
+  // From the shared cache, which never holds password hashes: the caller may need it.
+  if (record && record->password_hash.empty()) return backend_.find_user_by_id(id);
+  return record;
 }
 
 // --- writes that change a user record: the backend first, then the entry goes ---

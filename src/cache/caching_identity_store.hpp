@@ -1,5 +1,5 @@
-// The identity store behind the L1 cache: user records (profile, roles, permissions) are read
-// through the cache (user:profile:{id}, TTL 300 s), and every write that can change a user
+// The identity store behind the caches: user records (profile, roles, permissions) are read
+// through the L1 and then, with several instances, the shared L2 (user:profile:{id}, TTL 300 s), and every write that can change a user
 // drops that user's entry in the same call, so a role change, a deactivation or a new password
 // counts on the very next request. Everything else passes straight to the backend.
 // With several instances, every such drop is published on the cluster bus and the others drop
@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cache/bounded_cache.hpp"
+#include "cache/shared_cache.hpp"
 #include "cluster/cluster_bus.hpp"
 #include "observability/metrics.hpp"
 #include "store/identity_store.hpp"
@@ -26,9 +27,15 @@ class CachingIdentityStore final : public store::IdentityStore {
   std::size_t cached_users() const { return users_.size(); }
   // Start-up only, before serving.
   void set_bus(cluster::ClusterBus* bus) { bus_ = bus; }
+  // The shared L2 behind the L1 (user:profile:{id}, without the password hash).
+  void set_shared_cache(SharedCache* l2) { l2_ = l2; }
   // Another instance changed `user_id` (or messages may have been missed): memory only.
   void drop(const std::string& user_id) { users_.invalidate(key(user_id)); }
   void drop_all() { users_.invalidate_all(); }
+  // Messages may have been missed while the bus was down: the L2 may hold stale records too.
+  void drop_shared() {
+    if (l2_) l2_->invalidate_all();
+  }
 
   bool create_user(const store::UserRecord& user, const std::vector<std::string>& roles,
                    const std::optional<store::EmailTokenRecord>& token,
@@ -79,8 +86,11 @@ class CachingIdentityStore final : public store::IdentityStore {
 
  private:
   static std::string key(const std::string& user_id) { return "user:profile:" + user_id; }
+  static std::string generation_key(const std::string& user_id) { return "user:gen:" + user_id; }
+  // After the write committed: this L1, then the shared L2, then every other instance's L1.
   void forget(const std::string& user_id) {
     users_.invalidate(key(user_id));
+    if (l2_) l2_->invalidate(key(user_id), generation_key(user_id));
     if (bus_) bus_->user_changed(user_id);
   }
 
@@ -88,6 +98,7 @@ class CachingIdentityStore final : public store::IdentityStore {
   BoundedCache<store::UserRecord> users_;
   observability::Metrics* metrics_;
   cluster::ClusterBus* bus_ = nullptr;
+  SharedCache* l2_ = nullptr;
 };
 
 }  // namespace archon::cache

@@ -76,8 +76,32 @@ void RedisClusterBus::user_changed(const std::string& user_id) { publish("u\n" +
 
 void RedisClusterBus::grants_changed() { publish("g"); }
 
+namespace {
+// KEYS: the deny-list key. ARGV: channel, message, expiry (epoch seconds). The key (the spec's
+// jwt:blacklist:{jti} and its session/family siblings) lets operators and tool servers ask
+// Redis directly; it expires when what it revokes would have.
+constexpr const char* kRevokeScript = R"lua(
+local ttl = tonumber(ARGV[3]) - tonumber(redis.call('TIME')[1])
+if ttl > 0 then redis.call('SET', KEYS[1], '1', 'EX', ttl) end
+return redis.call('PUBLISH', ARGV[1], ARGV[2])
+)lua";
+
+std::string deny_key(std::string_view kind, const std::string& id) {
+  if (kind == "jti") return "jwt:blacklist:" + id;
+  return std::string(kind) + ":revoked:" + id;
+}
+}  // namespace
+
 void RedisClusterBus::revoked(std::string_view kind, const std::string& id, std::int64_t expires_at) {
-  publish("r\n" + std::string(kind) + "\n" + std::to_string(expires_at) + "\n" + id);
+  static const redis::RedisScript script(kRevokeScript);
+  std::string message = "r\n" + std::string(kind) + "\n" + std::to_string(expires_at) + "\n" + id;
+  try {
+    std::string key = deny_key(kind, id);
+    std::string exp = std::to_string(expires_at);
+    client_.eval_script(script, {key}, {kChannel, message, exp});
+  } catch (const std::exception& e) {
+    log::warn("cluster bus publish failed", {{"error", e.what()}});
+  }
 }
 
 }  // namespace archon::cluster

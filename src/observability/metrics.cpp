@@ -152,7 +152,7 @@ std::string Metrics::render_prometheus() const {
              escape_label(k.substr(sep + 1)) + "\"} " + std::to_string(n) + "\n";
     }
   }
-  out += "# HELP cache_hits_total L1 cache lookups, by cache and result.\n";
+  out += "# HELP cache_hits_total Cache lookups, by cache (L1; the shared L2 as *_l2) and result.\n";
   out += "# TYPE cache_hits_total counter\n";
   for (std::size_t i = 0; i < kCacheNames.size(); ++i) {
     std::string cache(kCacheNames[i]);
@@ -189,7 +189,7 @@ Metrics::Summary Metrics::summary() const {
   }
   if (sum.requests_total) sum.avg_response_time_ms = total_seconds * 1000.0 / static_cast<double>(sum.requests_total);
   std::uint64_t h = 0, m = 0;
-  for (std::size_t i = 0; i < kCacheNames.size(); ++i) h += cache_hits_[i].load(), m += cache_misses_[i].load();
+  for (std::size_t i = 0; i < kL1Caches; ++i) h += cache_hits_[i].load(), m += cache_misses_[i].load();
   if (h + m) sum.cache_hit_rate = static_cast<double>(h) / static_cast<double>(h + m);
   return sum;
 }

@@ -26,7 +26,7 @@ class Metrics {
   // `method` and `route` must outlive the Metrics object (static strings or router storage).
   void observe_request(std::string_view method, std::string_view route, unsigned status, double seconds);
   void count_auth_attempt(std::string_view outcome);      // success | failure | locked | ...
-  // L1 cache lookups; `cache` is one of kCacheNames ("token", "user", "agent_grants").
+  // Cache lookups; `cache` is one of kCacheNames ("token", "user", "agent_grants", "user_l2", ...).
   void count_cache(std::string_view cache, bool hit);
   void count_rate_limit_exceeded(std::string_view tier);
   // Agent capability checks, by verdict and reason (reasons are a fixed vocabulary).
@@ -77,7 +77,11 @@ class Metrics {
   std::map<std::string, std::uint64_t, std::less<>> auth_attempts_;
   std::map<std::string, std::uint64_t, std::less<>> rate_limit_exceeded_;
   std::map<std::string, std::uint64_t, std::less<>> agent_decisions_;  // "verdict\x1freason"
-  static constexpr std::array<std::string_view, 3> kCacheNames{"token", "user", "agent_grants"};
+  // The first kL1Caches are the in-process caches (their hit rate is /health's cache_hit_rate);
+  // the rest are the shared L2, asked after an L1 miss.
+  static constexpr std::array<std::string_view, 5> kCacheNames{"token", "user", "agent_grants", "user_l2",
+                                                               "agent_grants_l2"};
+  static constexpr std::size_t kL1Caches = 3;
   std::array<std::atomic<std::uint64_t>, kCacheNames.size()> cache_hits_{};
   std::array<std::atomic<std::uint64_t>, kCacheNames.size()> cache_misses_{};
   std::atomic<std::int64_t> db_connections_active_{0};
