@@ -26,7 +26,8 @@ class MailOutboxRepository {
  public:
   virtual ~MailOutboxRepository() = default;
   virtual std::int64_t enqueue_mail(const OutboxMessage& message, std::int64_t now) = 0;
-  // Unsent messages whose next attempt is due, oldest first.
+  // Unsent messages whose next attempt is due, oldest first. A store shared by several
+  // instances leases them to the caller (PostgreSQL: 60 s), so each goes out once.
   virtual std::vector<OutboxRow> due_mail(std::int64_t now, int limit) = 0;
   virtual void mark_mail_sent(std::int64_t id, std::int64_t now) = 0;
   virtual void mark_mail_failed(std::int64_t id, const std::string& error, std::int64_t next_attempt_at) = 0;

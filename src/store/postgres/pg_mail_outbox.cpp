@@ -1,5 +1,7 @@
 #include "store/postgres/pg_mail_outbox.hpp"
 
+#include <algorithm>
+
 namespace archon::store {
 
 std::int64_t PgMailOutbox::enqueue_mail(const OutboxMessage& message, std::int64_t now) {
@@ -16,15 +18,21 @@ std::int64_t PgMailOutbox::enqueue_mail_in(PgConnection& c, const OutboxMessage&
 
 std::vector<OutboxRow> PgMailOutbox::due_mail(std::int64_t now, int limit) {
   return db_.with_connection([&](PgConnection& c) {
-    // id order is enqueue order (the identity only goes up).
-    auto r = c.query("outbox_due",
-                     "SELECT id, recipient, subject, body, created_at, attempts FROM mail_outbox "
-                     "WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
-                     {now, limit});
+    // Several instances run an outbox worker each: the rows are claimed, not just read. SKIP
+    // LOCKED keeps two workers from taking the same row, and pushing next_attempt_at out is
+    // the lease: a worker that dies before marking its rows leaves them due again after it.
+    auto r = c.query("outbox_claim",
+                     "UPDATE mail_outbox SET next_attempt_at = $1 + $3 WHERE id IN ("
+                     "SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 "
+                     "ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+                     "RETURNING id, recipient, subject, body, created_at, attempts",
+                     {now, limit, kLeaseSeconds});
     std::vector<OutboxRow> out;
     for (auto row : r)
       out.push_back({row.int64(0), {row.text(1), row.text(2), row.text(3)}, row.int64(4),
                      static_cast<int>(row.int64(5))});
+    // id order is enqueue order (the identity only goes up); RETURNING promises no order.
+    std::sort(out.begin(), out.end(), [](const OutboxRow& a, const OutboxRow& b) { return a.id < b.id; });
     return out;
   });
 }

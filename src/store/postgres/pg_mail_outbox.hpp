@@ -15,6 +15,9 @@ class PgMailOutbox final : public MailOutboxRepository {
   // the mail commits or rolls back with the change that causes it.
   static std::int64_t enqueue_mail_in(PgConnection& conn, const OutboxMessage& message, std::int64_t now);
 
+  // Claims the rows for kLeaseSeconds: no other instance's worker gets them meanwhile, and if
+  // this one dies before marking them they are due again when the lease ends.
+  static constexpr std::int64_t kLeaseSeconds = 60;
   std::vector<OutboxRow> due_mail(std::int64_t now, int limit) override;
   // Also erases the body: it holds single-use tokens that have no business staying in the
   // database once delivered. Recipient, subject and times stay for support and audit.

@@ -1,6 +1,7 @@
 // The mail outbox on a real PostgreSQL: the SQLite suite's cases, end to end through the worker.
 #include "store/postgres/pg_mail_outbox.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -47,7 +48,35 @@ TEST(PgMailOutbox, EnqueuedMailIsDueAtOnceOldestFirstAndLimited) {
   auto limited = t.outbox.due_mail(1000, 2);
   ASSERT_EQ(limited.size(), 2u);
   EXPECT_EQ(limited[1].id, b);
-  EXPECT_EQ(t.outbox.due_mail(1000, 10).size(), 3u);
+  auto rest = t.outbox.due_mail(1000, 10);
+  ASSERT_EQ(rest.size(), 1u) << "a and b are leased to the call that claimed them";
+  EXPECT_EQ(rest[0].id, c);
+  EXPECT_EQ(t.outbox.due_mail(1000 + PgMailOutbox::kLeaseSeconds, 10).size(), 3u)
+      << "unmarked rows are due again when their lease ends";
+}
+
+TEST(PgMailOutbox, TwoInstancesNeverClaimTheSameMessage) {
+  auto url = testing::shared_pg_server().create_database();
+  PgDatabase first(testing::test_pool_config(url)), second(testing::test_pool_config(url));
+  first.migrate();
+  PgMailOutbox a(first), b(second);
+  for (int i = 0; i < 60; ++i) a.enqueue_mail({"u" + std::to_string(i) + "@example.com", "s", "b"}, 100);
+  std::vector<std::int64_t> got_a, got_b;
+  auto drain = [](PgMailOutbox& outbox, std::vector<std::int64_t>& got) {
+    for (;;) {
+      auto batch = outbox.due_mail(100, 7);
+      if (batch.empty()) return;
+      for (const auto& row : batch) got.push_back(row.id);
+    }
+  };
+  std::thread ta(drain, std::ref(a), std::ref(got_a)), tb(drain, std::ref(b), std::ref(got_b));
+  ta.join();
+  tb.join();
+  std::vector<std::int64_t> all = got_a;
+  all.insert(all.end(), got_b.begin(), got_b.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all.size(), 60u);
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a message was claimed twice";
 }
 
 TEST(PgMailOutbox, FailedMailWaitsForItsNextAttemptAndCountsAttempts) {
@@ -61,8 +90,8 @@ TEST(PgMailOutbox, FailedMailWaitsForItsNextAttemptAndCountsAttempts) {
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].id, b);
   due = t.outbox.due_mail(160, 10);
-  ASSERT_EQ(due.size(), 2u);
-  EXPECT_EQ(due[0].id, a) << "a retried message keeps its place in line";
+  ASSERT_EQ(due.size(), 1u) << "b is leased to the call that claimed it";
+  EXPECT_EQ(due[0].id, a);
   EXPECT_EQ(due[0].attempts, 1);
 }
 
