@@ -232,11 +232,12 @@ int serve(const Config& config) {
                            .started = started};
     http::Router router;
     api::register_all_routes(router, services);
-    // Handlers that wait on PostgreSQL run on worker threads (one per pooled connection by
-    // default), never on an I/O thread. SQLite answers from a local file in microseconds, so by
-    // default its handlers stay on the I/O threads.
+    // Handlers that wait on PostgreSQL (or Redis) run on worker threads (one per pooled
+    // connection by default), never on an I/O thread. SQLite answers from a local file in
+    // microseconds, so by default its handlers stay on the I/O threads.
     int workers_wanted = config.store.worker_threads;
     if (workers_wanted == 0 && config.store.driver == "postgres") workers_wanted = config.store.pool_max;
+    if (workers_wanted == 0 && redis_client) workers_wanted = 4;  // limits counted in Redis wait on the network
     std::optional<boost::asio::thread_pool> workers;
     if (workers_wanted > 0) workers.emplace(static_cast<std::size_t>(workers_wanted));
     http::Dispatcher dispatcher(router, http::CorsPolicy(config.cors), metrics, config.log.access_log, &rate_limits,

@@ -180,35 +180,12 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
   ctx.path_params = std::move(match.params);
   how.route_options = &route.options;
 
-  // Step 1 of the spec's order: the rate limit, before any work is spent on the request.
-  if (limiter_ && !route.options.rate_limit_tier.empty()) {
-    ctx.limiter = limiter_;
-    ctx.rate_limit_tier = route.options.rate_limit_tier;
-    if (auto refused = limiter_->admit_address(ctx.rate_limit_tier, route.options.rate_limit_by_address, ctx)) {
-      write_error(*refused, ctx, res);
-      finalize(request, ctx, res, how);
-      co_return res;
-    }
-  }
-
   Exchange ex(request, ctx, res);
-  // The spec's validation order: rate limit and size (enforced by the connection) come first,
-  // then Content-Type, the route's authentication hook, and input validation; handlers then
-  // authorize before any business rule.
-  if (route.options.json_body) {
-    auto ct = request.find(bhttp::field::content_type);
-    if (ct == request.end() || !is_json_content_type(ct->value())) {
-      write_error(ApiError::make(ErrorCode::kValidationUnsupportedMediaType, {{"content_type", "Must be application/json"}}),
-                  ctx, res);
-      finalize(request, ctx, res, how);
-      co_return res;
-    }
-  }
-
-  if (workers_ && !route.options.in_memory_only) {
-    // Handlers that may wait on the store run on the worker threads, so a slow or unreachable
-    // database holds a worker (bounded by its deadline), never an I/O thread. The coroutine
-    // comes back to this I/O thread to write the answer.
+  // Handlers that may wait on the store, and limits counted in Redis, run on the worker threads,
+  // so a slow or unreachable database or Redis holds a worker (bounded by its deadline), never
+  // an I/O thread. The coroutine comes back to this I/O thread to write the answer.
+  bool limited = limiter_ && !route.options.rate_limit_tier.empty();
+  if (workers_ && (!route.options.in_memory_only || (limited && limiter_->remote()))) {
     auto task = run_route(route, ex);
     auto on_workers = boost::asio::co_spawn(workers_->get_executor(), std::move(task), boost::asio::use_awaitable);
     co_await std::move(on_workers);
@@ -240,7 +217,23 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
 boost::asio::awaitable<void> Dispatcher::run_route(const Route& route, Exchange& ex) const {
   RequestContext& ctx = ex.context();
   try {
+    // The spec's validation order: the rate limit, before any work is spent on the request
+    // (size is enforced by the connection), then Content-Type, the route's authentication hook
+    // and input validation; handlers then authorize before any business rule.
+    if (limiter_ && !route.options.rate_limit_tier.empty()) {
+      ctx.limiter = limiter_;
+      ctx.rate_limit_tier = route.options.rate_limit_tier;
+      if (auto refused = limiter_->admit_address(ctx.rate_limit_tier, route.options.rate_limit_by_address, ctx)) {
+        ex.fail(*refused);
+        co_return;
+      }
+    }
     if (route.options.json_body) {
+      auto ct = ex.request().find(bhttp::field::content_type);
+      if (ct == ex.request().end() || !is_json_content_type(ct->value())) {
+        ex.fail(ApiError::make(ErrorCode::kValidationUnsupportedMediaType, {{"content_type", "Must be application/json"}}));
+        co_return;
+      }
       if (route.options.authenticate) {
         if (auto denied = route.options.authenticate(ex)) {
           ex.fail(*denied);

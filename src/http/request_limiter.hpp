@@ -21,6 +21,9 @@ class RequestLimiter {
                                                 RequestContext& ctx) const = 0;
   virtual std::optional<ApiError> admit_subject(std::string_view tier, std::string_view subject,
                                                 RequestContext& ctx) const = 0;
+  // The counts live in another process (Redis): a decision may wait on the network, so the
+  // dispatcher never asks from an I/O thread when it has workers.
+  virtual bool remote() const { return false; }
 };
 
 }  // namespace archon::http

@@ -35,6 +35,7 @@ class RateLimitPolicy final : public http::RequestLimiter {
   // Counts through `shared` (several instances, one budget) instead of the local limiter.
   // Start-up only, before serving; `shared` must outlive the policy's use.
   void use_limiter(RateLimiter& shared) { active_ = &shared; }
+  bool remote() const override { return active_ != limiter_.get(); }
   std::size_t scope_count() const { return scopes_; }
 
  private:
