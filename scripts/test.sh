@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one command that runs every test: installs what is missing, builds the debug preset
 # (ASan + UBSan, warnings as errors), runs the unit tests, then the black-box API tests
-# against the real binary. Usage: scripts/test.sh [extra pytest args]
+# against the real binary, on the SQLite store and again on PostgreSQL (ARCHON_TEST_STORE,
+# see tests/api/store_support.py), then three instances behind nginx on PostgreSQL and Redis.
+# Usage: scripts/test.sh [extra pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,12 @@ export ARCHON_AUTH_BIN="$PWD/build/debug/archon-auth"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 .venv/bin/pytest -q tests/api "$@"
+
+echo "== black-box API tests on PostgreSQL (a throwaway PostgreSQL 15 for the run; a database per server)"
+ARCHON_TEST_STORE=postgres .venv/bin/pytest -q tests/api "$@"
+
+echo "== several instances: three behind nginx on PostgreSQL and Redis (tests/cluster)"
+tests/cluster/run.sh
 
 echo "== docs: the agent tables in docs/agents.md match config/agents.yaml"
 python3 scripts/agents_table.py --check

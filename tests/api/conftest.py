@@ -5,6 +5,13 @@ Fixtures (other test files rely on this exact interface):
 - archon_bin (session): pathlib.Path of the binary ($ARCHON_AUTH_BIN, else build/debug/archon-auth).
 - start_server (function): factory start_server(config=None, args=(), env=None) -> Server.
 - server (module): one server with the default config.
+
+The store: ARCHON_TEST_STORE=sqlite (the default) or postgres selects the server's backend. In
+postgres mode a session-wide throwaway PostgreSQL server is started on first use and archon_bin
+is tests/api/pg_backend/archon-auth, a wrapper that gives every data dir its own database and
+execs the real binary (store_support.py tells how); servers get `store: {pool_min: 2}` unless
+the test configures `store` itself or brings its own config file. Tests whose subject is the
+SQLite file itself are marked @pytest.mark.sqlite_only and skipped there.
 """
 from __future__ import annotations
 
@@ -21,9 +28,23 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `import support` in any import mode
 
+import store_support  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 30.0
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "ThreadSanitizer")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): the test's subject is the SQLite store itself (its file under "
+                   "the data dir); skipped when ARCHON_TEST_STORE=postgres")
+    if store_support.STORE not in ("sqlite", "postgres"):
+        raise pytest.UsageError(f"ARCHON_TEST_STORE={store_support.STORE!r}: must be sqlite or postgres")
+
+
+def pytest_report_header(config):
+    return f"archon-auth store: {store_support.STORE} (ARCHON_TEST_STORE)"
 
 
 def pytest_collection_modifyitems(items):
@@ -31,6 +52,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(90))
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None and store_support.POSTGRES:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "about the SQLite file")
+            item.add_marker(pytest.mark.skip(reason=f"sqlite_only: {reason}"))
 
 
 _HIGH = "1000000/second"
@@ -46,6 +71,10 @@ RELAXED_RATE_LIMITS = {
                    "admin": {"per_user": _HIGH, "burst": 1000000}},
     "public": {"health_check": {"per_ip": _HIGH}, "documentation": {"per_ip": _HIGH}},
 }
+
+
+# In postgres mode (see the module docstring); driver and URL come from the wrapper.
+PG_STORE_CONFIG = {"pool_min": 2}
 
 
 def clean_env(extra: dict | None = None) -> dict:
@@ -155,6 +184,9 @@ class Server:
         problems = list(self.problems)
         if self.returncode is not None and self.returncode not in self.expected_returncodes:
             problems.append(f"exited with code {self.returncode} (expected {sorted(self.expected_returncodes)})")
+        if store_support.POSTGRES and (self.data_dir / store_support.SQLITE_FILE).exists():
+            problems.append(f"{self.data_dir / store_support.SQLITE_FILE} exists: the server ran on SQLite "
+                            f"although ARCHON_TEST_STORE=postgres (is the pg_backend wrapper in use?)")
         text = self.stderr_text()
         for marker in SANITIZER_MARKERS:
             if marker in text:
@@ -185,6 +217,8 @@ class ServerFactory:
         external_config = "--config" in [str(a) for a in args] or (env and "ARCHON_AUTH_CONFIG" in env)
         if not spec_rate_limits and not external_config and not (config and "rate_limits" in config):
             config = {**(config or {}), "rate_limits": RELAXED_RATE_LIMITS}
+        if store_support.POSTGRES and not external_config and not (config and "store" in config):
+            config = {**(config or {}), "store": PG_STORE_CONFIG}  # small pools: many servers share one PostgreSQL
         workdir = self.tmp / f"server{n}"
         workdir.mkdir(parents=True, exist_ok=True)
         args = [str(a) for a in args]
@@ -226,13 +260,50 @@ class ServerFactory:
 
 
 @pytest.fixture(scope="session")
-def archon_bin() -> Path:
+def pg_server():
+    """postgres mode: the session's PostgreSQL server (None in sqlite mode). Its location goes
+    into ARCHON_TEST_* variables of this process, which every child inherits."""
+    if not store_support.POSTGRES:
+        yield None
+        return
+    try:
+        srv = store_support.PgSessionServer()
+    except Exception as e:  # noqa: BLE001
+        pytest.fail(f"ARCHON_TEST_STORE=postgres: cannot start the test PostgreSQL server: {e}", pytrace=False)
+    os.environ["ARCHON_TEST_PG_URL"] = srv.url
+    os.environ["ARCHON_TEST_PG_STATE"] = str(srv.state)
+    os.environ["ARCHON_TEST_PG_BINDIR"] = str(srv.bindir)
+    try:
+        yield srv
+    finally:
+        _PG_SUMMARY.append(srv.summary())
+        srv.stop()
+
+
+_PG_SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in _PG_SUMMARY:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def archon_bin(pg_server) -> Path:
     path = Path(os.environ.get("ARCHON_AUTH_BIN") or REPO / "build" / "debug" / "archon-auth").absolute()
     if not path.is_file() or not os.access(path, os.X_OK):
         pytest.fail(f"archon-auth binary not found or not executable at {path} "
                     f"(build it with `cmake --preset debug && cmake --build --preset debug`, "
                     f"or set ARCHON_AUTH_BIN)", pytrace=False)
+    if pg_server is not None:
+        os.environ["ARCHON_TEST_REAL_BIN"] = str(path)
+        return store_support.WRAPPER
     return path
+
+
+def _drop_pg_databases(root: Path) -> None:
+    if store_support.POSTGRES:
+        store_support.drop_databases_under(root)
 
 
 @pytest.fixture
@@ -240,6 +311,7 @@ def start_server(archon_bin, tmp_path):
     factory = ServerFactory(archon_bin, tmp_path)
     yield factory.start
     problems = factory.close()
+    _drop_pg_databases(tmp_path)
     if problems:
         pytest.fail("server problems:\n" + "\n\n".join(problems), pytrace=False)
 
@@ -247,9 +319,11 @@ def start_server(archon_bin, tmp_path):
 @pytest.fixture(scope="module")
 def module_start_server(archon_bin, tmp_path_factory):
     """Like start_server, for servers shared by the tests of one module."""
-    factory = ServerFactory(archon_bin, tmp_path_factory.mktemp("module-servers"))
+    root = tmp_path_factory.mktemp("module-servers")
+    factory = ServerFactory(archon_bin, root)
     yield factory.start
     problems = factory.close()
+    _drop_pg_databases(root)
     if problems:
         pytest.fail("server problems:\n" + "\n\n".join(problems), pytrace=False)
 
@@ -270,5 +344,6 @@ def run_cli(archon_bin, tmp_path):
             assert marker not in proc.stderr, \
                 f"`archon-auth {' '.join(map(str, args))}`: stderr contains {marker!r}:\n{proc.stderr[-3000:]}"
         return proc
-    return run
+    yield run
+    _drop_pg_databases(tmp_path)
 

@@ -1,20 +1,18 @@
 """Issue 3, keys at rest: private keys sealed under the key-encryption key (a 0600 file made on
 first start, or ARCHON_AUTH_KEK); a server given the wrong KEK refuses to start and leaves the
 keys alone."""
-import sqlite3
 import stat
 import subprocess
 
+from store_support import contains_in_clear, signing_key_rows, store_dump
 from token_support import (SANITIZER_MARKERS, b64u_decode, cli_env, new_kek, read_keys,
                            start_token_server)
 
 
 def key_rows(data_dir):
-    db = sqlite3.connect(f"file:{data_dir / 'archon-auth.db'}?mode=ro", uri=True)
-    try:
-        return sorted(db.execute("SELECT kid, kind, alg, public_jwk, sealed_private FROM signing_keys"))
-    finally:
-        db.close()
+    """(kid, kind, alg, public_jwk, sealed_private) of every stored key, sorted; [] before the
+    store exists. Either backend (store_support)."""
+    return sorted(r[:5] for r in signing_key_rows(data_dir))
 
 
 def test_kek_file_is_created_0600_and_seals_the_keys(start_server):
@@ -27,8 +25,7 @@ def test_kek_file_is_created_0600_and_seals_the_keys(start_server):
     assert len(b64u_decode(kek)) == 32, "kek file is not base64url of 32 bytes"
     keys = read_keys(srv.data_dir, kek)  # raises if the KEK does not open them
     assert sorted(k.kind for k in keys) == ["access", "agent"]
-    db_bytes = b"".join(p.read_bytes() for p in srv.data_dir.glob("archon-auth.db*"))
-    assert b"PRIVATE KEY" not in db_bytes, "a private key is stored in clear"
+    assert not contains_in_clear(store_dump(srv.data_dir), b"PRIVATE KEY"), "a private key is stored in clear"
 
 
 def test_kek_from_environment_makes_no_file(start_server, archon_bin):
@@ -66,5 +63,4 @@ def test_malformed_kek_refuses_to_start(archon_bin, tmp_path):
     proc = _serve(archon_bin, tmp_path / "data", "dG9vLXNob3J0", tmp_path)  # 9 bytes
     assert proc.returncode != 0
     assert "ARCHON_AUTH_KEK" in proc.stderr, proc.stderr[-1000:]
-    assert not (tmp_path / "data" / "archon-auth.db").exists() or not key_rows(tmp_path / "data"), \
-        "keys were created under a malformed KEK"
+    assert not key_rows(tmp_path / "data"), "keys were created under a malformed KEK"

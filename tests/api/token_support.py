@@ -19,7 +19,6 @@ import hmac
 import json
 import os
 import socket
-import sqlite3
 import struct
 import subprocess
 import threading
@@ -33,6 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from store_support import signing_key_rows
 from support import RawConn, assert_error, assert_success, header_of, session
 
 ISSUER = "archon-auth-service"
@@ -190,14 +190,10 @@ class StoredKey:
 
 
 def read_keys(data_dir: Path, kek: str) -> list[StoredKey]:
-    """Every signing key in <data_dir>/archon-auth.db, private halves unsealed with `kek`."""
+    """Every signing key in the data dir's store (SQLite file or PostgreSQL database, see
+    store_support), private halves unsealed with `kek`."""
     kek_bytes = b64u_decode(kek)
-    db = sqlite3.connect(f"file:{data_dir / 'archon-auth.db'}?mode=ro", uri=True, timeout=10)
-    try:
-        rows = db.execute("SELECT kid, kind, alg, public_jwk, sealed_private, created_at, "
-                          "activates_at FROM signing_keys ORDER BY activates_at, created_at").fetchall()
-    finally:
-        db.close()
+    rows = signing_key_rows(data_dir)
     out = []
     for kid, kind, alg, jwk_text, sealed, created, activates in rows:
         sealed = bytes(sealed)
