@@ -74,9 +74,20 @@ void OutboxWorker::run(std::stop_token stop) {
 
 bool OutboxWorker::deliver_due_batch(const std::stop_token& stop) {
   auto batch = outbox_.due_mail(options_.now(), options_.batch_size);
-  for (const auto& row : batch) {
-    if (stop.stop_requested()) return false;  // the rest stay due for the next start
-    deliver_one(row);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (stop.stop_requested()) {
+      // The rest are due again at once (for another instance, or the next start), not when
+      // their lease would have ended.
+      std::vector<std::int64_t> unsent;
+      for (std::size_t j = i; j < batch.size(); ++j) unsent.push_back(batch[j].id);
+      try {
+        outbox_.release_mail(unsent, options_.now());
+      } catch (const std::exception& e) {
+        log::warn("could not hand back claimed mail; it is due again when its lease ends", {{"error", e.what()}});
+      }
+      return false;
+    }
+    deliver_one(batch[i]);
   }
   return static_cast<int>(batch.size()) >= options_.batch_size;
 }

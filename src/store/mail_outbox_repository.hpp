@@ -30,6 +30,9 @@ class MailOutboxRepository {
   // instances leases them to the caller (PostgreSQL: 60 s), so each goes out once.
   virtual std::vector<OutboxRow> due_mail(std::int64_t now, int limit) = 0;
   virtual void mark_mail_sent(std::int64_t id, std::int64_t now) = 0;
+  // Hands back messages due_mail gave this caller and it will not deliver (it is stopping):
+  // due again at `now`. Nothing to do for a store that does not lease.
+  virtual void release_mail(const std::vector<std::int64_t>& /*ids*/, std::int64_t /*now*/) {}
   virtual void mark_mail_failed(std::int64_t id, const std::string& error, std::int64_t next_attempt_at) = 0;
 };
 

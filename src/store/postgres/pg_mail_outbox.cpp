@@ -46,6 +46,14 @@ void PgMailOutbox::mark_mail_sent(std::int64_t id, std::int64_t now) {
   });
 }
 
+void PgMailOutbox::release_mail(const std::vector<std::int64_t>& ids, std::int64_t now) {
+  db_.with_connection([&](PgConnection& c) {
+    for (auto id : ids)
+      c.query("outbox_release", "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL",
+              {now, id});
+  });
+}
+
 void PgMailOutbox::mark_mail_failed(std::int64_t id, const std::string& error, std::int64_t next_attempt_at) {
   db_.with_connection([&](PgConnection& c) {
     c.query("outbox_failed",

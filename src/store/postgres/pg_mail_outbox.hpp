@@ -22,6 +22,7 @@ class PgMailOutbox final : public MailOutboxRepository {
   // Also erases the body: it holds single-use tokens that have no business staying in the
   // database once delivered. Recipient, subject and times stay for support and audit.
   void mark_mail_sent(std::int64_t id, std::int64_t now) override;
+  void release_mail(const std::vector<std::int64_t>& ids, std::int64_t now) override;
   void mark_mail_failed(std::int64_t id, const std::string& error, std::int64_t next_attempt_at) override;
 
  private:
