@@ -55,6 +55,17 @@ TEST(PgMailOutbox, EnqueuedMailIsDueAtOnceOldestFirstAndLimited) {
       << "unmarked rows are due again when their lease ends";
 }
 
+TEST(PgMailOutbox, ReleasedMailIsDueAgainAtOnce) {
+  OutboxDb t;
+  auto a = t.outbox.enqueue_mail({"a@example.com", "s", "b"}, 100);
+  ASSERT_EQ(t.outbox.due_mail(100, 10).size(), 1u);
+  EXPECT_TRUE(t.outbox.due_mail(101, 10).empty()) << "leased";
+  t.outbox.release_mail({a}, 101);
+  auto due = t.outbox.due_mail(101, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, a);
+}
+
 TEST(PgMailOutbox, TwoInstancesNeverClaimTheSameMessage) {
   auto url = testing::shared_pg_server().create_database();
   PgDatabase first(testing::test_pool_config(url)), second(testing::test_pool_config(url));
