@@ -196,6 +196,7 @@ int serve(const Config& config) {
         rt->revocations->load();
       };
       listener.state_changed = [&metrics](bool subscribed) {
+        metrics.set_redis_up(subscribed ? 1 : 0);
         if (!subscribed) metrics.count_redis_fallback(true);
       };
       bus->listen(std::move(listener));
