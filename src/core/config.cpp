@@ -379,6 +379,23 @@ std::map<std::string, RateLimitTier> Config::default_rate_limits() {
 
 namespace {
 
+// Integer settings of one section, each with its bounds; absent keys keep their defaults.
+struct IntField {
+  const char* key;
+  int* field;
+  int min, max;
+};
+std::optional<std::string> read_int_fields(const YAML::Node& n, const std::string& section,
+                                           std::initializer_list<IntField> fields) {
+  for (const auto& f : fields) {
+    if (!n[f.key]) continue;
+    auto v = read_int(n[f.key], section + "." + f.key, f.min, f.max);
+    if (!v) return v.error();
+    *f.field = static_cast<int>(*v);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> parse_store(const YAML::Node& n, StoreConfig& s) {
   if (auto e = check_keys(n, "store", {"driver", "url", "pool_min", "pool_max", "command_timeout_ms", "worker_threads"}))
     return e;
@@ -393,19 +410,11 @@ std::optional<std::string> parse_store(const YAML::Node& n, StoreConfig& s) {
     if (!v) return v.error();
     s.url = *v;
   }
-  struct IntKey {
-    const char* key;
-    int* field;
-    int min, max;
-  };
-  for (auto [key, field, min, max] : {IntKey{"pool_min", &s.pool_min, 1, 1000}, IntKey{"pool_max", &s.pool_max, 1, 1000},
-                                      IntKey{"command_timeout_ms", &s.command_timeout_ms, 100, 600'000},
-                                      IntKey{"worker_threads", &s.worker_threads, 0, 1000}}) {
-    if (!n[key]) continue;
-    auto v = read_int(n[key], std::string("store.") + key, min, max);
-    if (!v) return v.error();
-    *field = static_cast<int>(*v);
-  }
+  if (auto e = read_int_fields(n, "store", {{"pool_min", &s.pool_min, 1, 1000},
+                                              {"pool_max", &s.pool_max, 1, 1000},
+                                              {"command_timeout_ms", &s.command_timeout_ms, 100, 600'000},
+                                              {"worker_threads", &s.worker_threads, 0, 1000}}))
+    return e;
   if (s.pool_min > s.pool_max) return std::string("store.pool_min: must not exceed store.pool_max");
   return std::nullopt;
 }
@@ -417,19 +426,10 @@ std::optional<std::string> parse_redis(const YAML::Node& n, RedisConfig& r) {
     if (!v) return v.error();
     r.url = *v;
   }
-  struct IntKey {
-    const char* key;
-    int* field;
-    int min, max;
-  };
-  for (auto [key, field, min, max] : {IntKey{"pool_size", &r.pool_size, 1, 1000},
-                                      IntKey{"connect_timeout_ms", &r.connect_timeout_ms, 10, 60'000},
-                                      IntKey{"command_timeout_ms", &r.command_timeout_ms, 10, 60'000}}) {
-    if (!n[key]) continue;
-    auto v = read_int(n[key], std::string("redis.") + key, min, max);
-    if (!v) return v.error();
-    *field = static_cast<int>(*v);
-  }
+  if (auto e = read_int_fields(n, "redis", {{"pool_size", &r.pool_size, 1, 1000},
+                                              {"connect_timeout_ms", &r.connect_timeout_ms, 10, 60'000},
+                                              {"command_timeout_ms", &r.command_timeout_ms, 10, 60'000}}))
+    return e;
   return std::nullopt;
 }
 

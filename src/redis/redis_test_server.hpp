@@ -4,6 +4,7 @@
 // failure), start() brings it back on the same port. A watchdog process kills the server and
 // deletes the directory if the test process dies without cleaning up.
 #pragma once
+#include "testing/process_support.hpp"
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -135,20 +136,7 @@ class RedisTestServer {
     throw std::runtime_error("redis-server not found: install redis-server or set ARCHON_REDIS_SERVER");
   }
 
-  static int free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      close(fd);
-      throw std::runtime_error("cannot find a free port");
-    }
-    close(fd);
-    return ntohs(addr.sin_port);
-  }
+  static int free_port() { return archon::testing::free_loopback_port(); }
 
   bool answers_ping() const {
     timeval tv{0, 200'000};
@@ -178,30 +166,12 @@ class RedisTestServer {
     return tail.size() > 2000 ? tail.substr(tail.size() - 2000) : tail;
   }
 
-  // A shell in its own session (so Ctrl-C on the tests does not kill it) that waits for this
-  // process to end, then kills the server named in redis.pid and deletes the directory.
+  // Once this process ends: kill the server named in redis.pid and delete the directory.
   void start_watchdog() {
-    std::string script = "while kill -0 " + std::to_string(getpid()) +
-                         " 2>/dev/null; do sleep 1; done; "
-                         "P=$(head -n1 '" + (dir_ / "redis.pid").string() + "' 2>/dev/null); "
-                         "if [ -n \"$P\" ]; then kill -CONT \"$P\" 2>/dev/null; kill -KILL \"$P\" 2>/dev/null; fi; "
-                         "rm -rf '" + dir_.string() + "'";
-    char sh[] = "/bin/sh", c[] = "-c";
-    char* argv[] = {sh, c, script.data(), nullptr};
-    pid_t pid = fork();
-    if (pid == 0) {
-      setsid();
-      int fd = open("/dev/null", O_RDWR);
-      if (fd >= 0) {
-        dup2(fd, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      close_range(3, ~0U, 0);
-      execv(argv[0], argv);
-      _exit(127);
-    }
-    watchdog_ = pid;
+    watchdog_ = archon::testing::start_watchdog_shell(
+        "P=$(head -n1 '" + (dir_ / "redis.pid").string() + "' 2>/dev/null); "
+        "if [ -n \"$P\" ]; then kill -CONT \"$P\" 2>/dev/null; kill -KILL \"$P\" 2>/dev/null; fi; "
+        "rm -rf '" + dir_.string() + "'");
   }
 
   std::filesystem::path bin_;

@@ -5,6 +5,7 @@
 // process stops the server and deletes the directory if the test process dies without
 // cleaning up (a crash, a ctest timeout).
 #pragma once
+#include "testing/process_support.hpp"
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -128,20 +129,7 @@ class PgTestServer {
     return best;
   }
 
-  static int free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      close(fd);
-      throw std::runtime_error("cannot find a free port");
-    }
-    close(fd);
-    return ntohs(addr.sin_port);
-  }
+  static int free_port() { return archon::testing::free_loopback_port(); }
 
   std::string data() const { return (dir_ / "data").string(); }
 
@@ -180,30 +168,13 @@ class PgTestServer {
     }
   }
 
-  // A shell in its own session (so Ctrl-C on the tests does not kill it) that waits for this
-  // process to end, then shuts the server down (SIGQUIT: immediate) and deletes the directory.
+  // Once this process ends: shut the server down (SIGQUIT: immediate) and delete the directory.
   void start_watchdog() {
-    std::string script = "while kill -0 " + std::to_string(getpid()) +
-                         " 2>/dev/null; do sleep 1; done; "
-                         "P=$(head -n1 '" + data() + "/postmaster.pid' 2>/dev/null); "
-                         "if [ -n \"$P\" ]; then kill -QUIT \"$P\" 2>/dev/null; "
-                         "for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 \"$P\" 2>/dev/null || break; sleep 0.2; done; fi; "
-                         "rm -rf '" + dir_.string() + "'";
-    char sh[] = "/bin/sh", c[] = "-c";
-    char* argv[] = {sh, c, script.data(), nullptr};
-    pid_t pid = fork();
-    if (pid == 0) {
-      setsid();
-      int fd = open("/dev/null", O_RDWR);
-      if (fd >= 0) {
-        dup2(fd, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      execv(argv[0], argv);
-      _exit(127);
-    }
-    watchdog_ = pid;
+    watchdog_ = archon::testing::start_watchdog_shell(
+        "P=$(head -n1 '" + data() + "/postmaster.pid' 2>/dev/null); "
+        "if [ -n \"$P\" ]; then kill -QUIT \"$P\" 2>/dev/null; "
+        "for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 \"$P\" 2>/dev/null || break; sleep 0.2; done; fi; "
+        "rm -rf '" + dir_.string() + "'");
   }
 
   std::filesystem::path bin_;
