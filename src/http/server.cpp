@@ -12,14 +12,15 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "core/log.hpp"
+#include "http/wire.hpp"
 
 namespace archon::http {
 
@@ -112,6 +113,7 @@ class Server::Worker {
     auto self = connections_.insert(connections_.end(), &conn);
 
     beast::flat_buffer buffer;
+    std::string wire;  // the serialized answer; reused across the connection's requests
     for (;;) {
       // Idle: wait for the first byte of the next request under the idle deadline.
       if (buffer.size() == 0) {
@@ -158,7 +160,9 @@ class Server::Worker {
       bool keep_alive = request.keep_alive() && res.keep_alive() && !state_.draining.load();
       res.keep_alive(keep_alive);
       conn.stream.expires_after(config_.read_timeout);
-      auto [wec, wn] = co_await beast::http::async_write(conn.stream, res, kTuple);
+      wire.clear();
+      serialize_response(res, wire);
+      auto [wec, wn] = co_await asio::async_write(conn.stream, asio::buffer(wire), kTuple);
       if (wec || !keep_alive) break;
     }
     conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -172,7 +176,9 @@ class Server::Worker {
   // answer. So: send, half-close, and drain briefly, as nginx's lingering_close does.
   asio::awaitable<void> write_and_linger(Connection& conn, Response& res) {
     conn.stream.expires_after(std::chrono::seconds(2));
-    auto [wec, wn] = co_await beast::http::async_write(conn.stream, res, kTuple);
+    std::string wire;
+    serialize_response(res, wire);
+    auto [wec, wn] = co_await asio::async_write(conn.stream, asio::buffer(wire), kTuple);
     if (wec) co_return;
     boost::system::error_code ec;
     conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);

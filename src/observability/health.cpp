@@ -18,6 +18,22 @@ const char* to_string(CheckResult::Status s) {
 void HealthRegistry::add(std::string name, Check check) { checks_.emplace_back(std::move(name), std::move(check)); }
 
 HealthRegistry::Report HealthRegistry::run() const {
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mu_);
+    if (last_ && now - last_at_ < max_age_) return *last_;
+  }
+  // Probed outside the lock: a slow dependency holds only the callers that found no fresh report.
+  auto fresh = std::make_shared<const Report>(probe());
+  std::lock_guard lock(mu_);
+  if (!last_ || last_at_ <= now) {
+    last_ = fresh;
+    last_at_ = now;
+  }
+  return *fresh;
+}
+
+HealthRegistry::Report HealthRegistry::probe() const {
   Report report;
   for (const auto& [name, check] : checks_) {
     CheckResult r;
