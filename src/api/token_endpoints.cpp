@@ -123,7 +123,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
     data["active"] = true;
     data["token_type"] = t.kind == tokens::TokenKind::kAccess ? "access_token" : "agent_token";
     ex.reply(std::move(data));
-  });
+  }, http::RouteOptions{.commits = false});  // reads only: answers from the verified-token cache
 
   router.add(http::Verb::post, "/api/v2/auth/revoke", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
     // Possession of a token is authority to revoke it (RFC 7009 public clients); a credential,

@@ -78,6 +78,9 @@ using observability::CheckResult;
 
 }  // namespace
 
+// Worker threads for the embedded store's committing handlers (store.worker_threads: 0).
+constexpr int kEmbeddedCommitWorkers = 16;
+
 int serve(const Config& config) {
   auto started = std::chrono::steady_clock::now();
   raise_fd_limit();
@@ -234,15 +237,19 @@ int serve(const Config& config) {
     http::Router router;
     api::register_all_routes(router, services);
     // Handlers that wait on PostgreSQL (or Redis) run on worker threads (one per pooled
-    // connection by default), never on an I/O thread. SQLite answers from a local file in
-    // microseconds, so by default its handlers stay on the I/O threads.
+    // connection by default), never on an I/O thread. SQLite reads answer from a local file in
+    // microseconds and stay on the I/O threads; handlers that commit go to the workers, where
+    // concurrent commits wait together and share one fsync (group commit), so the workers bound
+    // how many commits one fsync can carry.
+    bool networked_store = config.store.driver == "postgres";
     int workers_wanted = config.store.worker_threads;
-    if (workers_wanted == 0 && config.store.driver == "postgres") workers_wanted = config.store.pool_max;
-    if (workers_wanted == 0 && redis_client) workers_wanted = 4;  // limits counted in Redis wait on the network
+    if (workers_wanted == 0) workers_wanted = networked_store ? config.store.pool_max : kEmbeddedCommitWorkers;
     std::optional<boost::asio::thread_pool> workers;
     if (workers_wanted > 0) workers.emplace(static_cast<std::size_t>(workers_wanted));
     http::Dispatcher dispatcher(router, http::CorsPolicy(config.cors), metrics, config.log.access_log, &rate_limits,
-                                std::move(*proxies), workers ? &*workers : nullptr);
+                                std::move(*proxies), workers ? &*workers : nullptr,
+                                networked_store ? http::OffloadPolicy::kStoreRoutes
+                                                : http::OffloadPolicy::kCommittingRoutes);
     http::Server server(config.server, dispatcher, state);
 
     // Block the signals in every thread so only the signal_set below sees them.

@@ -65,14 +65,16 @@ RequestContext make_context(const Request* req, std::string peer_address, const 
 }  // namespace
 
 Dispatcher::Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log,
-                       const RequestLimiter* limiter, TrustedProxies proxies, boost::asio::thread_pool* workers)
+                       const RequestLimiter* limiter, TrustedProxies proxies, boost::asio::thread_pool* workers,
+                       OffloadPolicy offload)
     : router_(router),
       cors_(std::move(cors)),
       metrics_(metrics),
       access_log_(access_log),
       limiter_(limiter),
       proxies_(std::move(proxies)),
-      workers_(workers) {}
+      workers_(workers),
+      offload_(offload) {}
 
 void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Response& res) const {
   res.result(error.http_status());
@@ -185,7 +187,9 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
   // so a slow or unreachable database or Redis holds a worker (bounded by its deadline), never
   // an I/O thread. The coroutine comes back to this I/O thread to write the answer.
   bool limited = limiter_ && !route.options.rate_limit_tier.empty();
-  if (workers_ && (!route.options.in_memory_only || (limited && limiter_->remote()))) {
+  bool waits = !route.options.in_memory_only &&
+               (offload_ == OffloadPolicy::kStoreRoutes || route.options.commits.value_or(false));
+  if (workers_ && (waits || (limited && limiter_->remote()))) {
     auto task = run_route(route, ex);
     auto on_workers = boost::asio::co_spawn(workers_->get_executor(), std::move(task), boost::asio::use_awaitable);
     co_await std::move(on_workers);

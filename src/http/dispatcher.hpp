@@ -18,15 +18,21 @@
 
 namespace archon::http {
 
+// Which handlers leave the I/O threads for the worker pool.
+enum class OffloadPolicy {
+  kStoreRoutes,      // every route not in_memory_only (a networked store: any read may wait)
+  kCommittingRoutes  // only routes that commit (the embedded store: reads are local, commits fsync)
+};
+
 class Dispatcher {
  public:
   // `limiter` (may be null: no rate limits) enforces routes' rate-limit tiers; `proxies` are
   // the peers whose forwarding headers name the client.
-  // `workers` (may be null: handlers run on the I/O thread) runs every handler not marked
-  // in_memory_only.
+  // `workers` (may be null: handlers run on the I/O thread) runs the handlers `offload` names,
+  // and every handler whose rate limit is counted remotely.
   Dispatcher(const Router& router, CorsPolicy cors, observability::Metrics& metrics, bool access_log,
              const RequestLimiter* limiter = nullptr, TrustedProxies proxies = {},
-             boost::asio::thread_pool* workers = nullptr);
+             boost::asio::thread_pool* workers = nullptr, OffloadPolicy offload = OffloadPolicy::kStoreRoutes);
 
   // Answers one complete request. Never throws; a handler's exception becomes a 500 envelope.
   boost::asio::awaitable<Response> handle(const Request& request, std::string client_address) const;
@@ -53,6 +59,7 @@ class Dispatcher {
   const RequestLimiter* limiter_;
   TrustedProxies proxies_;
   boost::asio::thread_pool* workers_;
+  OffloadPolicy offload_;
 };
 
 }  // namespace archon::http

@@ -27,6 +27,8 @@ bool is_param(const std::string& seg) { return seg.size() > 2 && seg.front() == 
 
 void Router::add(Verb method, std::string path_template, Handler handler, RouteOptions options) {
   Route r{method, std::move(path_template), {}, std::move(handler), std::move(options)};
+  if (!r.options.commits)
+    r.options.commits = method == Verb::post || method == Verb::put || method == Verb::patch || method == Verb::delete_;
   for (auto s : split_path(r.path_template)) r.segments.emplace_back(s);
   routes_.push_back(std::move(r));
 }

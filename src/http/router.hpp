@@ -42,6 +42,11 @@ struct RouteOptions {
   // The handler never waits on the store (documents, metrics, keys held in memory): it runs on
   // the I/O thread instead of a worker.
   bool in_memory_only = false;
+  // The handler commits to the store before it answers. Unset: Router::add decides by method
+  // (POST, PUT, PATCH and DELETE commit). With the embedded store only these handlers leave the
+  // I/O threads, for the worker threads, where many commits wait together and share one fsync
+  // (SqliteDatabase's group commit); everything else answers from memory or a local read.
+  std::optional<bool> commits;
 };
 
 struct Route {

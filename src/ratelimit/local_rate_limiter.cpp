@@ -1,10 +1,11 @@
 #include "ratelimit/local_rate_limiter.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <limits>
 #include <new>
 #include <stdexcept>
+
+#include <sys/mman.h>
 
 #include <sodium.h>
 
@@ -19,15 +20,17 @@ LocalRateLimiter::LocalRateLimiter(std::vector<LimitScope> scopes, std::size_t m
   for (auto& scope : scopes) {
     auto table = std::make_unique<Table>();
     table->rate = scope.rate;
-    // calloc: large zeroed blocks come straight from mmap, so untouched sets cost no RSS.
-    table->slots = static_cast<Slot*>(std::calloc(sets_ * kWays, sizeof(Slot)));
-    if (!table->slots) throw std::bad_alloc();
+    // Anonymous pages straight from the kernel: zeroed on first touch, so untouched sets cost
+    // no RSS whatever the allocator (mimalloc's calloc touched all 11 x 2 MiB at start-up).
+    void* pages = mmap(nullptr, bytes_per_scope(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED) throw std::bad_alloc();
+    table->slots = static_cast<Slot*>(pages);
     tables_.push_back(std::move(table));
   }
 }
 
 LocalRateLimiter::~LocalRateLimiter() {
-  for (auto& t : tables_) std::free(t->slots);
+  for (auto& t : tables_) munmap(t->slots, bytes_per_scope());
 }
 
 std::uint64_t LocalRateLimiter::tag_of(std::string_view key) const {

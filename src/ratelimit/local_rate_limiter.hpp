@@ -43,7 +43,7 @@ class LocalRateLimiter final : public RateLimiter {
   };
   struct Table {
     GcraRate rate;
-    Slot* slots = nullptr;  // sets_ * kWays, zeroed lazily by the OS (calloc)
+    Slot* slots = nullptr;  // sets_ * kWays, anonymous pages zeroed lazily by the OS
     std::array<std::mutex, 64> locks;
   };
   std::uint64_t tag_of(std::string_view key) const;

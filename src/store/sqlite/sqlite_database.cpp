@@ -42,15 +42,78 @@ void SqliteDatabase::exec(const char* sql) {
   }
 }
 
+namespace {
+// The most callers one transaction carries: bounds how long a batch holds the connection (and
+// so how long a read waits behind it).
+constexpr std::size_t kMaxBatch = 128;
+}  // namespace
+
 void SqliteDatabase::transaction(const std::function<void(sqlite3*)>& fn) {
+  PendingWrite me{&fn, nullptr};
+  std::unique_lock queue_lock(queue_mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (committing_) {
+      queue_cv_.wait(queue_lock);
+      continue;
+    }
+    // Nobody is committing: this caller commits everything queued so far (its own write
+    // included, as the queue is served in order).
+    committing_ = true;
+    std::size_t n = std::min(queue_.size(), kMaxBatch);
+    std::vector<PendingWrite*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_lock.unlock();
+    commit_batch(batch);
+    queue_lock.lock();
+    for (PendingWrite* w : batch) w->done = true;
+    committing_ = false;
+    queue_cv_.notify_all();
+  }
+  if (me.error) std::rethrow_exception(me.error);
+}
+
+void SqliteDatabase::commit_batch(const std::vector<PendingWrite*>& batch) {
+  auto fail_all = [&](std::exception_ptr e) {
+    for (PendingWrite* w : batch)
+      if (!w->error) w->error = e;
+  };
   std::lock_guard lock(mu_);
-  exec("BEGIN IMMEDIATE");
   try {
-    fn(db_);
+    exec("BEGIN IMMEDIATE");
+  } catch (...) {
+    fail_all(std::current_exception());
+    return;
+  }
+  bool single = batch.size() == 1;
+  for (PendingWrite* w : batch) {
+    try {
+      if (!single) exec("SAVEPOINT group_member");
+      (*w->fn)(db_);
+      if (!single) exec("RELEASE group_member");
+    } catch (...) {
+      w->error = std::current_exception();
+      if (!single && !sqlite3_get_autocommit(db_)) {
+        sqlite3_exec(db_, "ROLLBACK TO group_member", nullptr, nullptr, nullptr);
+        sqlite3_exec(db_, "RELEASE group_member", nullptr, nullptr, nullptr);
+      }
+    }
+    // Some errors (I/O, disk full) make SQLite roll back the whole transaction by itself: the
+    // writes of the members before this one are gone too, so none of the batch may succeed.
+    if (sqlite3_get_autocommit(db_)) {
+      fail_all(w->error ? w->error : std::make_exception_ptr(SqliteError(SQLITE_ABORT, "transaction rolled back")));
+      return;
+    }
+  }
+  if (single && batch.front()->error) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return;
+  }
+  try {
     exec("COMMIT");
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
+    fail_all(std::current_exception());
   }
 }
 

@@ -3,9 +3,12 @@
 // numbered SQL files compiled into the binary. One connection behind a mutex; thread-safe.
 #pragma once
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/expected.hpp"
 #include "store/sqlite/statement.hpp"
@@ -33,7 +36,14 @@ class SqliteDatabase {
     std::lock_guard lock(mu_);
     return fn(db_);
   }
-  // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT under the lock; rolls back if it throws.
+  // Runs `fn` inside a transaction under the lock and returns once it is committed (durable);
+  // if `fn` throws, its changes are rolled back and the exception is rethrown here.
+  //
+  // Group commit: callers that arrive while a commit is in progress queue up, and the next of
+  // them to run commits the whole queue as one transaction, each caller's `fn` inside its own
+  // SAVEPOINT (a throwing `fn` rolls back only its own changes). One fsync then carries many
+  // callers' writes, as in PostgreSQL's commit_delay or InnoDB's binlog group commit. A failed
+  // COMMIT fails every caller of the batch; nothing is acknowledged before it is durable.
   void transaction(const std::function<void(sqlite3*)>& fn);
 
   // Round-trips a trivial query; the error is a message safe to show an operator.
@@ -41,10 +51,24 @@ class SqliteDatabase {
   const std::string& path() const { return path_; }
 
  private:
+  struct PendingWrite {
+    const std::function<void(sqlite3*)>* fn;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  // Commits `batch` as one transaction, under mu_; records each caller's outcome in it.
+  void commit_batch(const std::vector<PendingWrite*>& batch);
   void exec(const char* sql);
+
   std::string path_;
   std::mutex mu_;
   sqlite3* db_ = nullptr;
+
+  // The group-commit queue: callers waiting for the next batch, and whether one is committing.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<PendingWrite*> queue_;
+  bool committing_ = false;
 };
 
 }  // namespace archon::store
