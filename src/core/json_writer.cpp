@@ -6,31 +6,7 @@
 namespace archon::json {
 namespace {
 
-void write_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
+bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '"' || c == '\\'; }
 
 template <class T>
 void write_number(std::string& out, T v) {
@@ -41,19 +17,48 @@ void write_number(std::string& out, T v) {
 
 }  // namespace
 
+void write_string_to(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the pending run of characters that need no escaping
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (!needs_escape(c)) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+void write_number_to(std::string& out, std::int64_t v) { write_number(out, v); }
+void write_number_to(std::string& out, std::uint64_t v) { write_number(out, v); }
+void write_number_to(std::string& out, double v) {
+  if (!std::isfinite(v)) out += "null";  // JSON has no NaN or infinity
+  else write_number(out, v);
+}
+
 void write_to(std::string& out, const boost::json::value& v) {
   switch (v.kind()) {
     case boost::json::kind::null: out += "null"; break;
     case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
     case boost::json::kind::int64: write_number(out, v.get_int64()); break;
     case boost::json::kind::uint64: write_number(out, v.get_uint64()); break;
-    case boost::json::kind::double_: {
-      double d = v.get_double();
-      if (!std::isfinite(d)) out += "null";  // JSON has no NaN or infinity
-      else write_number(out, d);
-      break;
-    }
-    case boost::json::kind::string: write_string(out, v.get_string()); break;
+    case boost::json::kind::double_: write_number_to(out, v.get_double()); break;
+    case boost::json::kind::string: write_string_to(out, v.get_string()); break;
     case boost::json::kind::array: {
       out += '[';
       bool first = true;
@@ -71,7 +76,7 @@ void write_to(std::string& out, const boost::json::value& v) {
       for (const auto& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        write_string(out, kv.key());
+        write_string_to(out, kv.key());
         out += ':';
         write_to(out, kv.value());
       }

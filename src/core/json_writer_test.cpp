@@ -3,6 +3,8 @@
 #include <limits>
 
 #include <boost/json/parse.hpp>
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 namespace archon::json {
@@ -26,6 +28,24 @@ TEST(JsonWriter, RoundTripsThroughTheParser) {
   auto v = boost::json::parse(text);
   EXPECT_EQ(boost::json::parse(write(v)), v);
   EXPECT_EQ(write(v), text);
+}
+
+TEST(JsonWriter, PiecesAppendInTheSameFormsAsWrite) {
+  std::string out = "x";
+  write_string_to(out, "plain run, then \"quote\" and \ttab at the end\n");
+  EXPECT_EQ(out, R"(x"plain run, then \"quote\" and \ttab at the end\n")");
+  out.clear();
+  write_string_to(out, "");
+  EXPECT_EQ(out, R"("")");
+  out.clear();
+  write_number_to(out, std::int64_t{-5});
+  out += ',';
+  write_number_to(out, std::uint64_t{18446744073709551615u});
+  out += ',';
+  write_number_to(out, 0.349);
+  out += ',';
+  write_number_to(out, std::nan(""));
+  EXPECT_EQ(out, "-5,18446744073709551615,0.349,null");
 }
 
 }  // namespace

@@ -141,5 +141,21 @@ TEST_F(GroupCommitTest, ASingleWriterStillRollsBackOnThrow) {
   EXPECT_EQ(count(), 1);
 }
 
+TEST_F(GroupCommitTest, TheWalIsCheckpointedInTheBackgroundOnceItPassesAThousandPages) {
+  EXPECT_EQ(db_->checkpoints_run(), 0u);
+  std::string page(3000, 'x');  // about one page a row
+  for (int batch = 0; batch < 12; ++batch)
+    db_->transaction([&](sqlite3* db) {
+      for (int i = 0; i < 100; ++i)
+        Statement(db, "INSERT INTO t (k, v) VALUES (?, ?)").bind(1, std::int64_t{1 + batch * 100 + i}).bind(2, page).run();
+    });
+  for (int i = 0; i < 500 && db_->checkpoints_run() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(db_->checkpoints_run(), 1u);
+  EXPECT_EQ(count(), 1200);
+  db_.reset();
+  open();
+  EXPECT_EQ(count(), 1200);
+}
+
 }  // namespace
 }  // namespace archon::store
