@@ -12,12 +12,30 @@ std::tm utc(std::time_t t) {
 }
 }  // namespace
 
+namespace {
+// Fixed-width digits by hand: snprintf was ~3% of a GET /users/me (three timestamps each).
+void put_digits(char* at, int value, int width) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+}
+}  // namespace
+
 std::string iso8601_utc(SystemTime t) {
   std::tm tm = utc(std::chrono::system_clock::to_time_t(t));
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  int year = tm.tm_year + 1900;
+  if (year < 0 || year > 9999) {  // outside what four digits hold: the general path
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec);
+    return buf;
+  }
+  std::string out = "0000-00-00T00:00:00Z";
+  put_digits(out.data(), year, 4);
+  put_digits(out.data() + 5, tm.tm_mon + 1, 2);
+  put_digits(out.data() + 8, tm.tm_mday, 2);
+  put_digits(out.data() + 11, tm.tm_hour, 2);
+  put_digits(out.data() + 14, tm.tm_min, 2);
+  put_digits(out.data() + 17, tm.tm_sec, 2);
+  return out;
 }
 
 std::string iso8601_utc_millis(SystemTime t) {

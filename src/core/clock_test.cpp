@@ -1,0 +1,27 @@
+#include "core/clock.hpp"
+
+#include <gtest/gtest.h>
+
+namespace archon::clock {
+namespace {
+
+SystemTime at(std::int64_t epoch_seconds) { return SystemTime(std::chrono::seconds(epoch_seconds)); }
+
+TEST(Clock, FormatsUtcInTheSpecsIso8601Form) {
+  EXPECT_EQ(iso8601_utc(at(0)), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(iso8601_utc(at(1735689600)), "2025-01-01T00:00:00Z");
+  EXPECT_EQ(iso8601_utc(at(1795434245)), "2026-11-23T11:44:05Z");
+  EXPECT_EQ(iso8601_utc(at(951782400)), "2000-02-29T00:00:00Z");
+  EXPECT_EQ(iso8601_utc(at(253402300799)), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(iso8601_utc(at(253402300800)), "10000-01-01T00:00:00Z");  // past four digits: not truncated
+}
+
+TEST(Clock, NowIsTheCurrentSecond) {
+  auto before = iso8601_utc(std::chrono::system_clock::now());
+  auto now = now_iso8601_utc();
+  auto after = iso8601_utc(std::chrono::system_clock::now());
+  EXPECT_TRUE(now == before || now == after) << now;
+}
+
+}  // namespace
+}  // namespace archon::clock
