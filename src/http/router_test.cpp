@@ -58,5 +58,20 @@ TEST(Router, DescribeListsEveryRoute) {
   EXPECT_EQ(d[1].at("path").as_string(), "/api/v2/auth/login");
 }
 
+TEST(Router, WritesCommitByDefaultUnlessTheRouteSaysOtherwise) {
+  Router r;
+  r.add(Verb::get, "/a", noop());
+  r.add(Verb::post, "/b", noop());
+  r.add(Verb::delete_, "/c", noop());
+  r.add(Verb::post, "/d", noop(), RouteOptions{.commits = false});
+  r.add(Verb::get, "/e", noop(), RouteOptions{.commits = true});
+  auto commits = [&](Verb m, std::string_view path) { return r.match(m, path).route->options.commits.value(); };
+  EXPECT_FALSE(commits(Verb::get, "/a"));
+  EXPECT_TRUE(commits(Verb::post, "/b"));
+  EXPECT_TRUE(commits(Verb::delete_, "/c"));
+  EXPECT_FALSE(commits(Verb::post, "/d"));
+  EXPECT_TRUE(commits(Verb::get, "/e"));
+}
+
 }  // namespace
 }  // namespace archon::http
