@@ -36,15 +36,10 @@ class RedisTestServer {
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
     start_watchdog();
-    for (int attempt = 1;; ++attempt) {  // another process may take the free port first
-      port_ = free_port();
-      try {
-        start();
-        break;
-      } catch (const std::exception&) {
-        if (attempt == 5) throw;
-      }
-    }
+    port_ = archon::testing::start_on_free_port([this](int port) {
+      port_ = port;
+      start();
+    });
   }
 
   ~RedisTestServer() {
@@ -135,8 +130,6 @@ class RedisTestServer {
       if (std::filesystem::exists(p)) return p;
     throw std::runtime_error("redis-server not found: install redis-server or set ARCHON_REDIS_SERVER");
   }
-
-  static int free_port() { return archon::testing::free_loopback_port(); }
 
   bool answers_ping() const {
     timeval tv{0, 200'000};

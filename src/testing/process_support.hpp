@@ -2,6 +2,7 @@
 // free loopback port, and a detached watchdog shell that cleans up after a test process that
 // died without doing so itself.
 #pragma once
+#include <exception>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -49,6 +50,22 @@ inline pid_t start_watchdog_shell(const std::string& cleanup) {
     _exit(127);
   }
   return pid;
+}
+
+// Starts a server on a free loopback port: `start(port)` throws when it cannot come up, which may
+// be because another process took the port first, so a new port is tried (5 attempts).
+// Returns the port it came up on.
+template <class Start>
+int start_on_free_port(Start&& start) {
+  for (int attempt = 1;; ++attempt) {
+    int port = free_loopback_port();
+    try {
+      start(port);
+      return port;
+    } catch (const std::exception&) {
+      if (attempt == 5) throw;
+    }
+  }
 }
 
 }  // namespace archon::testing

@@ -54,15 +54,10 @@ class PgTestServer {
          << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 300\n"
          << "shared_buffers = 32MB\n";
     conf.close();
-    for (int attempt = 1;; ++attempt) {  // another process may take the free port first
-      port_ = free_port();
-      try {
-        start();
-        break;
-      } catch (const std::exception&) {
-        if (attempt == 5) throw;
-      }
-    }
+    port_ = archon::testing::start_on_free_port([this](int port) {
+      port_ = port;
+      start();
+    });
   }
 
   ~PgTestServer() {
@@ -128,8 +123,6 @@ class PgTestServer {
       throw std::runtime_error("PostgreSQL server binaries not found: install postgresql-15 or set ARCHON_PG_BINDIR");
     return best;
   }
-
-  static int free_port() { return archon::testing::free_loopback_port(); }
 
   std::string data() const { return (dir_ / "data").string(); }
 
