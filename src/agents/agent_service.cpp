@@ -1,6 +1,7 @@
 #include "agents/agent_service.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value_from.hpp>
@@ -96,7 +97,11 @@ MintedAgentToken AgentService::mint(const std::string& user_id, const std::strin
                                     const Restrictions& restrictions, std::int64_t lifetime,
                                     boost::json::object task_context, const tokens::VerifiedToken* parent) {
   MintedAgentToken out;
-  out.agent_id = "agt_" + crypto::random_token(16);
+  // Time-ordered: the agent_tokens primary key and root index then fill a few hot B-tree pages
+  // instead of dirtying a random page per mint (measured: fewer WAL frames per agent token).
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  out.agent_id = "agt_" + crypto::time_ordered_id(now_ms);
   out.granted = std::move(granted);
   out.denied = std::move(denied);
   out.restrictions = to_json(restrictions);

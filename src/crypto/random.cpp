@@ -17,6 +17,14 @@ std::string random_token(std::size_t bytes) {
   return base64url_encode(raw);
 }
 
+std::string time_ordered_id(std::int64_t unix_millis) {
+  unsigned char raw[16];
+  const auto millis = static_cast<std::uint64_t>(unix_millis < 0 ? 0 : unix_millis);
+  for (int i = 0; i < 6; ++i) raw[i] = static_cast<unsigned char>(millis >> (8 * (5 - i)));
+  if (RAND_bytes(raw + 6, 10) != 1) throw std::runtime_error("RAND_bytes failed");
+  return base64url_encode(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+}
+
 std::string sha256(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
