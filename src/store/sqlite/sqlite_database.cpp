@@ -27,6 +27,7 @@ SqliteDatabase::SqliteDatabase(const std::string& path) : path_(path) {
     if (sqlite3_exec(db_, pragma, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";
       sqlite3_free(err);
+      Statement::release_cached(db_);
       sqlite3_close(db_);
       db_ = nullptr;
       throw std::runtime_error("cannot configure database " + path + ": " + msg);
@@ -53,6 +54,7 @@ SqliteDatabase::~SqliteDatabase() {
     checkpoint_cv_.notify_all();
     checkpointer_.join();
   }
+  Statement::release_cached(db_);
   sqlite3_close(db_);  // the last connection to close checkpoints whatever is left
 }
 

@@ -159,3 +159,58 @@ TEST_F(GroupCommitTest, TheWalIsCheckpointedInTheBackgroundOnceItPassesAThousand
 
 }  // namespace
 }  // namespace archon::store
+
+namespace archon::store {
+namespace {
+
+// Prepared statements are kept per connection and reused; what a reused one carries over must
+// be nothing: no bindings, no open read, no rows of the previous use.
+TEST_F(GroupCommitTest, StatementsAreReusedWithNoBindingsOrOpenReadLeftOver) {
+  insert(1, "one");
+  insert(2, "two");
+  db_->with_connection([](sqlite3* db) {
+    const std::size_t before = Statement::cached_count(db);
+    sqlite3_stmt* first = nullptr;
+    {
+      Statement st(db, "SELECT v FROM t WHERE k = ?");
+      st.bind(1, std::int64_t{1});
+      ASSERT_TRUE(st.step());
+      EXPECT_EQ(st.column_text(0), "one");
+      // Left mid-read on purpose: destruction must end the read.
+    }
+    EXPECT_EQ(Statement::cached_count(db), before + 1);
+    EXPECT_EQ(sqlite3_next_stmt(db, nullptr) != nullptr, true);
+    for (first = sqlite3_next_stmt(db, nullptr); first; first = sqlite3_next_stmt(db, first))
+      EXPECT_FALSE(sqlite3_stmt_busy(first)) << sqlite3_sql(first);
+    {
+      Statement again(db, "SELECT v FROM t WHERE k = ?");
+      EXPECT_EQ(Statement::cached_count(db), before);  // taken out, not prepared anew
+      // The binding of the previous use is gone: NULL matches no row.
+      EXPECT_FALSE(again.step());
+      again.reset();
+      again.bind(1, std::int64_t{2});
+      ASSERT_TRUE(again.step());
+      EXPECT_EQ(again.column_text(0), "two");
+      // The same text open twice at once gets a second statement.
+      Statement nested(db, "SELECT v FROM t WHERE k = ?");
+      nested.bind(1, std::int64_t{1});
+      ASSERT_TRUE(nested.step());
+      EXPECT_EQ(nested.column_text(0), "one");
+    }
+    EXPECT_EQ(Statement::cached_count(db), before + 2);
+  });
+}
+
+TEST_F(GroupCommitTest, ClosingTheDatabaseFinalizesItsCachedStatements) {
+  insert(1, "one");
+  EXPECT_EQ(count(), 1);
+  sqlite3* raw = db_->with_connection([](sqlite3* db) { return db; });
+  EXPECT_GT(Statement::cached_count(raw), 0u);
+  db_.reset();  // sqlite3_close would fail (SQLITE_BUSY) and leak with statements left unfinalized
+  EXPECT_EQ(Statement::cached_count(raw), 0u);
+  open();
+  EXPECT_EQ(count(), 1);
+}
+
+}  // namespace
+}  // namespace archon::store

@@ -1,6 +1,12 @@
 // RAII over a prepared SQLite statement with typed binds and column reads. Not thread-safe:
 // use under the owning SqliteDatabase's lock.
+//
+// Prepared statements are reused: a Statement takes an idle one prepared earlier on the same
+// connection for the same SQL text, and gives it back (reset, bindings cleared) when destroyed.
+// Parsing and planning were ~8 % of an agent token mint. Call release_cached() before closing
+// a connection.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -42,6 +48,12 @@ class Statement {
   // Ready to run again with new binds (all binds cleared).
   void reset();
 
+  // Finalizes the idle statements kept for `db`; call with no Statement on `db` alive, right
+  // before sqlite3_close.
+  static void release_cached(sqlite3* db) noexcept;
+  // Idle statements kept for `db` (for tests).
+  static std::size_t cached_count(sqlite3* db);
+
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
   std::string column_blob(int index) const;
@@ -50,6 +62,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  void* idle_slot_ = nullptr;  // where stmt_ goes back when destroyed; null: finalize it
 };
 
 }  // namespace archon::store
