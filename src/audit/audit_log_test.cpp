@@ -1,5 +1,6 @@
 #include "audit/audit_log.hpp"
 
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,40 @@ TEST(AuditLog, DestructionWritesWhatIsQueued) {
     for (int i = 0; i < 100; ++i) log.record({"req", "127.0.0.1", "t"}, "login", "success", "u", "u");
   }
   EXPECT_EQ(store.all_audit_events().size(), 100u);
+}
+
+// The batch window: events wait for their batch, but a flush() or shutdown never waits it out.
+TEST(AuditLog, EventsGatherForTheBatchWindowAndFlushOrShutdownCutsItShort) {
+  tokens::testing::TempStore ts;
+  store::SqliteIdentityStore store(*ts.db);
+  const auto window = std::chrono::seconds(30);  // far longer than the test
+  {
+    AuditLog log(store);
+    log.start_writer(/*max_queue=*/65536, window);
+    log.record({"req_1", "127.0.0.1", "t"}, "login", "success", "u", "u");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(store.all_audit_events().size(), 0u);  // still gathering
+    const auto start = std::chrono::steady_clock::now();
+    log.flush();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, window / 3);
+    EXPECT_EQ(store.all_audit_events().size(), 1u);
+    log.record({"req_2", "127.0.0.1", "t"}, "login", "success", "u", "u");
+    log.record({"req_3", "127.0.0.1", "t"}, "logout", "success", "u", "u");
+  }  // destruction writes the gathering batch without waiting out the window
+  EXPECT_EQ(store.all_audit_events().size(), 3u);
+}
+
+TEST(AuditLog, AFullBatchIsWrittenWithoutWaitingForTheWindow) {
+  tokens::testing::TempStore ts;
+  store::SqliteIdentityStore store(*ts.db);
+  AuditLog log(store);
+  log.start_writer(/*max_queue=*/65536, std::chrono::seconds(30));
+  for (std::size_t i = 0; i < AuditLog::kMaxBatchEvents; ++i)
+    log.record({"req", "127.0.0.1", "t"}, "agent_verify", "allowed", "agt_x", "u");
+  for (int i = 0; i < 500 && store.all_audit_events().size() < AuditLog::kMaxBatchEvents; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(store.all_audit_events().size(), AuditLog::kMaxBatchEvents);
+  EXPECT_TRUE(log.verify().intact);
 }
 
 TEST(AuditLog, ABatchIsOneChainedRun) {
