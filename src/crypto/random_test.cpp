@@ -1,6 +1,7 @@
 #include "crypto/random.hpp"
 
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,32 @@
 
 namespace archon::crypto {
 namespace {
+
+std::string hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+// FIPS 180-2 vectors, each computed twice in a row and on a second thread: the digest context
+// is reused per thread, so nothing of one input may leak into the next.
+TEST(Sha256, MatchesTheStandardVectorsOnReuseAndAcrossThreads) {
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  const std::string two_blocks = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(hex(sha256("abc")), abc);
+    EXPECT_EQ(hex(sha256("")), empty);
+    EXPECT_EQ(hex(sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")), two_blocks);
+  }
+  std::string on_other_thread;
+  std::thread([&] { on_other_thread = hex(sha256("abc")); }).join();
+  EXPECT_EQ(on_other_thread, abc);
+}
 
 TEST(TimeOrderedId, IsSixteenBytesLeadingWithTheBigEndianMillis) {
   const std::int64_t millis = 0x0123456789ABLL;
