@@ -72,9 +72,10 @@ TEST(RedisClusterBus, WhatOneInstancePublishesTheOtherApplies) {
   RedisTestServer server;
   redis::RedisClient client_a(test_client_config(server.endpoint()));
   redis::RedisClient client_b(test_client_config(server.endpoint()));
+  // Before the buses, so it outlives them: their subscriber threads call into it until joined.
+  Seen seen_a, seen_b;
   RedisClusterBus a(client_a, subscriber_config(server.endpoint()));
   RedisClusterBus b(client_b, subscriber_config(server.endpoint()));
-  Seen seen_a, seen_b;
   a.listen(seen_a.listener());
   b.listen(seen_b.listener());
   ASSERT_TRUE(eventually([&] { return a.coherent() && b.coherent(); }));
@@ -96,8 +97,8 @@ TEST(RedisClusterBus, WhatOneInstancePublishesTheOtherApplies) {
 TEST(RedisClusterBus, MalformedMessagesAreIgnored) {
   RedisTestServer server;
   redis::RedisClient client(test_client_config(server.endpoint()));
+  Seen seen;  // outlives the bus, whose subscriber thread calls into it
   RedisClusterBus bus(client, subscriber_config(server.endpoint()));
-  Seen seen;
   bus.listen(seen.listener());
   for (std::string_view m : {"", "x", "r", "r\njti", "r\njti\n12x\nid", "r\njti\n12\n", "u", "gg"}) bus.apply(m);
   std::lock_guard lock(seen.mu);
