@@ -117,6 +117,14 @@ int main(int argc, char** argv) {
   users_create->add_option("--role", user_role, "user, agent_operator or admin")
       ->check(CLI::IsMember({"user", "agent_operator", "admin"}));
 
+  auto* passwords = cli.add_subcommand("passwords", "Password hashing");
+  passwords->require_subcommand(1);
+  int hash_runs = 10;
+  auto* passwords_benchmark =
+      passwords->add_subcommand("benchmark", "Time Argon2id verifications with the configured cost; prints JSON");
+  add_config_options(passwords_benchmark);
+  passwords_benchmark->add_option("--runs", hash_runs, "How many to time")->check(CLI::Range(1, 1000));
+
   auto* audit = cli.add_subcommand("audit", "Audit trail");
   audit->require_subcommand(1);
   auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain");
@@ -157,5 +165,6 @@ int main(int argc, char** argv) {
   if (issue->parsed()) return archon::app::run_tokens_issue(*config, kind, subject, roles, ttl);
   if (users_create->parsed()) return archon::app::run_users_create(*config, user_email, user_name, user_role);
   if (audit_verify->parsed()) return archon::app::run_audit_verify(*config);
+  if (passwords_benchmark->parsed()) return archon::app::run_passwords_benchmark(*config, hash_runs);
   return 0;
 }

@@ -35,6 +35,7 @@
 #include "redis/redis_url.hpp"
 #include "cache/caching_identity_store.hpp"
 #include "identity/account_service.hpp"
+#include "identity/argon2id.hpp"
 #include "identity/hashing_pool.hpp"
 #include "identity/password_hasher.hpp"
 #include "mail/file_mailer.hpp"
@@ -161,7 +162,10 @@ int serve(const Config& config) {
     unsigned hash_threads = idc.hashing_threads ? idc.hashing_threads : std::max(1u, std::thread::hardware_concurrency());
     // Held in an optional so it can be destroyed after the I/O threads stop but before their
     // io_contexts are (the pool posts its last answers to their executors).
-    std::optional<identity::HashingPool> hashing_pool(std::in_place, hash_threads, idc.hashing_queue);
+    // Each hashing thread keeps its Argon2 memory between hashes and gives it back after a second
+    // without work, so that idle RSS stays small.
+    std::optional<identity::HashingPool> hashing_pool(std::in_place, hash_threads, idc.hashing_queue,
+                                                      [] { identity::argon2id::release_thread_memory(); });
     mail::FileMailerOptions mail_options;
     mail_options.directory = rt->config.data_dir + "/mail";
     mail_options.from = idc.mail_from;
@@ -265,6 +269,8 @@ int serve(const Config& config) {
     log::info("listening", {{"address", bound.to_string()},
                             {"data_dir", config.data_dir},
                             {"version", ARCHON_VERSION},
+                            {"argon2id", std::string(identity::argon2id::implementation())},
+                            {"hashing_threads", hash_threads},
                             {"startup_ms", startup_ms}});
 
     int received = 0;

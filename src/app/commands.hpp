@@ -23,5 +23,9 @@ int run_tokens_issue(const Config& config, const std::string& kind, const std::s
 int run_users_create(const Config& config, const std::string& email, const std::string& name, const std::string& role);
 // Checks the audit trail's hash chain; exit 1 naming the first broken event.
 int run_audit_verify(const Config& config);
+// Times `runs` password verifications with the configured Argon2id cost on one thread, the way a
+// hashing thread does them under load (memory kept between hashes); prints JSON. For sizing
+// (hashing_threads, expected logins per second) and for the bench's hash-bound limit.
+int run_passwords_benchmark(const Config& config, int runs);
 
 }  // namespace archon::app

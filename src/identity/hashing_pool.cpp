@@ -6,8 +6,9 @@
 
 namespace archon::identity {
 
-HashingPool::HashingPool(std::size_t threads, std::size_t max_queued)
-    : thread_count_(threads), max_queued_(max_queued) {
+HashingPool::HashingPool(std::size_t threads, std::size_t max_queued, std::function<void()> on_idle,
+                         std::chrono::milliseconds idle_after)
+    : thread_count_(threads), max_queued_(max_queued), on_idle_(std::move(on_idle)), idle_after_(idle_after) {
   if (threads == 0) throw std::invalid_argument("the hashing pool needs at least one thread");
   workers_.reserve(threads);
   try {
@@ -51,17 +52,26 @@ bool HashingPool::try_enqueue(std::unique_ptr<Job>& job) {
 }
 
 void HashingPool::worker_loop() {
+  bool worked_since_idle = false;
   for (;;) {
     std::unique_ptr<Job> job;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      auto has_work = [this] { return stopping_ || !queue_.empty(); };
+      if (worked_since_idle && on_idle_ && !wake_.wait_for(lock, idle_after_, has_work)) {
+        worked_since_idle = false;
+        lock.unlock();
+        on_idle_();
+        continue;
+      }
+      wake_.wait(lock, has_work);
       if (stopping_) return;  // stop_and_join() answers whatever is still queued
       job = std::move(queue_.front());
       queue_.pop_front();
       ++running_;
     }
     job->execute();
+    worked_since_idle = true;
     {
       // Before completing: a coroutine resumed by this job may submit again at once and must
       // find the slot free.

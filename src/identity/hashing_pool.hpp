@@ -1,6 +1,7 @@
 // A bounded pool of worker threads for CPU-heavy work (password hashing), awaited from Asio
 // coroutines so I/O threads never block. Thread-safe: run(), queued(), busy() from any thread.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -31,8 +32,11 @@ namespace archon::identity {
 class HashingPool {
  public:
   // `threads` workers (at least 1); up to `max_queued` jobs may wait while all of them are busy.
+  // A worker that has found no job for `idle_after` since its last one calls `on_idle` once on
+  // its own thread (the hasher gives back the memory it keeps per thread there).
   // Throws std::invalid_argument for threads == 0, std::system_error when a thread cannot start.
-  HashingPool(std::size_t threads, std::size_t max_queued);
+  HashingPool(std::size_t threads, std::size_t max_queued, std::function<void()> on_idle = {},
+              std::chrono::milliseconds idle_after = std::chrono::seconds(1));
   ~HashingPool();
   HashingPool(const HashingPool&) = delete;
   HashingPool& operator=(const HashingPool&) = delete;
@@ -75,6 +79,8 @@ class HashingPool {
 
   const std::size_t thread_count_;
   const std::size_t max_queued_;
+  const std::function<void()> on_idle_;
+  const std::chrono::milliseconds idle_after_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Job>> queue_;  // guarded by mutex_

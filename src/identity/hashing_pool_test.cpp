@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -218,6 +219,41 @@ TEST(HashingPool, DestroyingTheIoContextWithPendingAnswersLeaksNothing) {
   }  // the pool finishes or cancels each job and posts its answer to `io`, never run
   io.reset();  // destroys the suspended coroutines with the posted answers (LeakSanitizer checks)
   SUCCEED();
+}
+
+// The hasher keeps its memory per thread and gives it back from this hook.
+TEST(HashingPool, AWorkerThatFallsIdleCallsOnIdleOnceOnItsOwnThread) {
+  std::atomic<int> idle_calls{0};
+  std::mutex seen_mutex;
+  std::thread::id work_thread, idle_thread;
+  HashingPool pool(
+      2, 4,
+      [&] {
+        std::lock_guard lock(seen_mutex);
+        idle_thread = std::this_thread::get_id();
+        ++idle_calls;
+      },
+      50ms);
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(idle_calls.load(), 0) << "a worker that never worked has nothing to give back";
+
+  asio::io_context io;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await pool.run<bool>([&] {
+          std::lock_guard lock(seen_mutex);
+          work_thread = std::this_thread::get_id();
+          return true;
+        });
+      },
+      asio::detached);
+  io.run_for(20s);
+  for (int i = 0; i < 400 && idle_calls.load() == 0; ++i) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(200ms);  // several idle periods: still one call
+  EXPECT_EQ(idle_calls.load(), 1);
+  std::lock_guard lock(seen_mutex);
+  EXPECT_EQ(idle_thread, work_thread);
 }
 
 TEST(HashingPool, NeedsAThread) { EXPECT_THROW(HashingPool(0, 1), std::invalid_argument); }

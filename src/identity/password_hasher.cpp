@@ -5,8 +5,11 @@
 
 #include <array>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <stdexcept>
+
+#include "identity/argon2id.hpp"
 
 namespace archon::identity {
 namespace {
@@ -18,13 +21,14 @@ bool starts_with_bcrypt_prefix(std::string_view stored) {
   return stored.starts_with("$2b$") || stored.starts_with("$2a$") || stored.starts_with("$2y$");
 }
 
-// libsodium takes (pointer, length); a default-constructed string_view has a null pointer.
-const char* bytes_of(std::string_view password) { return password.empty() ? "" : password.data(); }
-
-bool argon2id_verify(std::string_view password, const std::string& stored) {
-  // libsodium reads `stored` as a C string: an embedded NUL would make it check a prefix.
-  if (stored.size() >= crypto_pwhash_STRBYTES || stored.find('\0') != std::string::npos) return false;
-  return crypto_pwhash_str_verify(stored.c_str(), bytes_of(password), password.size()) == 0;
+argon2id::Cost cost_from(const Argon2Params& params) {
+  const std::size_t kib = params.memory_bytes / 1024;  // as libsodium's memlimit: whole KiB
+  if (kib > std::numeric_limits<std::uint32_t>::max() || params.iterations > std::numeric_limits<std::uint32_t>::max())
+    throw std::invalid_argument("Argon2id parameters out of range");
+  argon2id::Cost cost{.memory_kib = static_cast<std::uint32_t>(kib),
+                      .iterations = static_cast<std::uint32_t>(params.iterations), .lanes = 1};
+  argon2id::check_cost(cost);
+  return cost;
 }
 
 bool bcrypt_verify(std::string_view password, const std::string& stored) {
@@ -53,35 +57,23 @@ bool bcrypt_verify(std::string_view password, const std::string& stored) {
 
 }  // namespace
 
-PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
+PasswordHasher::PasswordHasher(Argon2Params params) : params_(params), cost_(cost_from(params)) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-  if (params_.memory_bytes < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
-      params_.memory_bytes > crypto_pwhash_argon2id_MEMLIMIT_MAX)
-    throw std::invalid_argument("Argon2id memory must be between 8 KiB and 4 TiB");
-  if (params_.iterations < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
-      params_.iterations > crypto_pwhash_argon2id_OPSLIMIT_MAX)
-    throw std::invalid_argument("Argon2id iterations must be between 1 and 2^32-1");
 
   // The dummy's password is random and thrown away: nothing can ever verify against it.
   std::array<unsigned char, 32> random_password{};
   randombytes_buf(random_password.data(), random_password.size());
   dummy_hash_ = hash(std::string_view(reinterpret_cast<const char*>(random_password.data()), random_password.size()));
+  // This thread (start-up, a CLI command) is not a hashing thread: do not keep the memory.
+  argon2id::release_thread_memory();
 }
 
-std::string PasswordHasher::hash(std::string_view password) const {
-  std::array<char, crypto_pwhash_STRBYTES> out{};
-  if (crypto_pwhash_str_alg(out.data(), bytes_of(password), password.size(), params_.iterations,
-                            params_.memory_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    throw std::runtime_error("Argon2id hashing failed (out of memory)");
-  return std::string(out.data());
-}
+std::string PasswordHasher::hash(std::string_view password) const { return argon2id::hash(password, cost_); }
 
 VerifyResult PasswordHasher::verify(std::string_view password, const std::string& stored) const {
   if (stored.starts_with(kArgon2idPrefix)) {
-    if (!argon2id_verify(password, stored)) return {};
-    // 1: other parameters than ours; -1: unparsable (cannot happen after a successful verify).
-    const bool outdated =
-        crypto_pwhash_str_needs_rehash(stored.c_str(), params_.iterations, params_.memory_bytes) != 0;
+    if (!argon2id::verify(password, stored)) return {};
+    const bool outdated = argon2id::cost_of(stored) != cost_;
     return {.ok = true, .needs_rehash = outdated};
   }
   if (starts_with_bcrypt_prefix(stored)) {
@@ -93,7 +85,7 @@ VerifyResult PasswordHasher::verify(std::string_view password, const std::string
 
 void PasswordHasher::verify_dummy(std::string_view password) const {
   // The result is meaningless (the dummy's password is unknown) but the work is the same.
-  (void)argon2id_verify(password, dummy_hash_);
+  (void)argon2id::verify(password, dummy_hash_);
 }
 
 }  // namespace archon::identity

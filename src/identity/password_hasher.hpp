@@ -1,4 +1,5 @@
-// Password hashing: Argon2id (libsodium) for new hashes; verifies Argon2id and imported bcrypt.
+// Password hashing: Argon2id (identity/argon2id.hpp) for new hashes; verifies Argon2id and
+// imported bcrypt.
 // CPU-heavy, so run it on the HashingPool; immutable after construction, hence thread-safe.
 #pragma once
 #include <cstddef>
@@ -6,10 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "identity/argon2id.hpp"
+
 namespace archon::identity {
 
 struct Argon2Params {
-  // OWASP's Argon2id recommendation: m=19 MiB, t=2, p=1 (libsodium always uses p=1).
+  // OWASP's Argon2id recommendation: m=19 MiB, t=2, p=1 (new hashes always use p=1).
   std::size_t memory_bytes = 19 * 1024 * 1024;
   std::uint64_t iterations = 2;
 };
@@ -23,8 +26,8 @@ struct VerifyResult {
 
 class PasswordHasher {
  public:
-  // Throws std::invalid_argument for parameters outside libsodium's limits, std::runtime_error
-  // when libsodium cannot start. Makes one hash for verify_dummy(), so it costs one hash.
+  // Throws std::invalid_argument for parameters outside Argon2's limits (memory below 8 KiB,
+  // zero iterations). Makes one hash for verify_dummy(), so it costs one hash.
   explicit PasswordHasher(Argon2Params params = {});
 
   // A PHC string "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>" with a fresh random salt. The
@@ -44,6 +47,7 @@ class PasswordHasher {
 
  private:
   Argon2Params params_;
+  argon2id::Cost cost_;
   std::string dummy_hash_;
 };
 

@@ -177,7 +177,7 @@ TEST(PasswordHasher, DummyVerifyCostsAboutAsMuchAsARealOne) {
   EXPECT_LT(dummy, real * 3.0);
 }
 
-TEST(PasswordHasher, RefusesParametersOutsideLibsodiumLimits) {
+TEST(PasswordHasher, RefusesParametersOutsideArgon2Limits) {
   EXPECT_THROW(PasswordHasher({.memory_bytes = 1024, .iterations = 2}), std::invalid_argument);
   EXPECT_THROW(PasswordHasher({.memory_bytes = kFastParams.memory_bytes, .iterations = 0}), std::invalid_argument);
 }
