@@ -1,5 +1,6 @@
 #include "cluster/redis_shared_cache.hpp"
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 
 namespace archon::cluster {
@@ -25,21 +26,16 @@ if KEYS[2] then redis.call('DEL', KEYS[2]) end
 return 1
 )lua";
 
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 RedisSharedCache::RedisSharedCache(redis::RedisClient& client)
     : client_(client), put_script_(kPut), invalidate_script_(kInvalidate) {}
 
-bool RedisSharedCache::resting() const { return steady_ns() < rest_until_ns_.load(std::memory_order_relaxed); }
+bool RedisSharedCache::resting() const { return clock::steady_ns() < rest_until_ns_.load(std::memory_order_relaxed); }
 
 void RedisSharedCache::failed(const std::exception& e) {
-  auto until = steady_ns() + std::chrono::nanoseconds(std::chrono::seconds(1)).count();
-  if (rest_until_ns_.exchange(until) < steady_ns() - std::chrono::nanoseconds(std::chrono::seconds(5)).count())
+  auto until = clock::steady_ns() + std::chrono::nanoseconds(std::chrono::seconds(1)).count();
+  if (rest_until_ns_.exchange(until) < clock::steady_ns() - std::chrono::nanoseconds(std::chrono::seconds(5)).count())
     log::warn("L2 cache unavailable: reading the database", {{"error", e.what()}});
 }
 

@@ -1,6 +1,8 @@
-// Wall-clock formatting used in envelopes, logs and HTTP dates. Thread-safe.
+// Wall-clock formatting used in envelopes, logs and HTTP dates, and a monotonic reading for
+// timers kept in atomics. Thread-safe.
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace archon::clock {
@@ -14,5 +16,12 @@ std::string iso8601_utc_millis(SystemTime t);
 // The current time as iso8601_utc(now), cached per thread for the current second:
 // every envelope needs it and formatting dominates a cheap request otherwise.
 const std::string& now_iso8601_utc();
+
+// steady_clock's now in nanoseconds: a plain integer, so it fits a std::atomic<int64_t>
+// (back-off deadlines shared between threads).
+inline std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace archon::clock

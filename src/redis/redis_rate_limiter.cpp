@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 
 namespace archon::redis {
@@ -60,11 +61,6 @@ local tat = stored_tat() - emission
 if tat <= 0 then redis.call('DEL', KEYS[1]) else store_tat(tat) end
 return 1
 )lua";
-
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -133,14 +129,14 @@ void RedisRateLimiter::refund(std::size_t scope, std::string_view key) {
 bool RedisRateLimiter::try_redis() {
   if (!degraded_.load(std::memory_order_acquire)) return true;
   std::int64_t next = next_attempt_ns_.load(std::memory_order_acquire);
-  const std::int64_t now = steady_ns();
+  const std::int64_t now = clock::steady_ns();
   if (now < next) return false;
   // One request probes Redis; the others keep using the fallback until it has an answer.
   return next_attempt_ns_.compare_exchange_strong(next, now + retry_interval_ns_, std::memory_order_acq_rel);
 }
 
 void RedisRateLimiter::redis_failed(const std::exception& e) {
-  next_attempt_ns_.store(steady_ns() + retry_interval_ns_, std::memory_order_release);
+  next_attempt_ns_.store(clock::steady_ns() + retry_interval_ns_, std::memory_order_release);
   if (degraded_.exchange(true, std::memory_order_acq_rel)) return;
   log::warn("redis rate limiter degraded: using per-instance limits",
             {{"redis", client_.target()}, {"error", e.what()}});
