@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "crypto/random.hpp"
+
 // The reference implementation's PHC encoder and parser (third_party/argon2/src/encoding.h).
 // argon2_hash()/argon2_verify() would do the same but always allocate with malloc.
 extern "C" {
@@ -182,8 +184,11 @@ bool verify(std::string_view password, std::string_view encoded) {
   ctx.m_cost = decoded->ctx.m_cost;
   ctx.lanes = decoded->ctx.lanes;
   ctx.threads = decoded->ctx.lanes;
-  const bool ok = argon2_ctx(&ctx, Argon2_id) == ARGON2_OK &&
-                  CRYPTO_memcmp(computed.data(), decoded->tag.data(), computed.size()) == 0;
+  auto bytes = [](const std::vector<uint8_t>& v) {
+    return std::string_view(reinterpret_cast<const char*>(v.data()), v.size());
+  };
+  const bool ok =
+      argon2_ctx(&ctx, Argon2_id) == ARGON2_OK && crypto::constant_time_equal(bytes(computed), bytes(decoded->tag));
   OPENSSL_cleanse(computed.data(), computed.size());
   return ok;
 }
