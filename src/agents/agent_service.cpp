@@ -13,6 +13,8 @@ namespace archon::agents {
 namespace {
 
 constexpr std::int64_t kMaxLifetime = 3600;
+// Parsed restrictions kept for this many live agent tokens (a few hundred bytes each).
+constexpr std::size_t kRestrictionsCacheEntries = 4096;
 
 bool contains(const std::vector<std::string>& v, std::string_view s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
@@ -56,7 +58,8 @@ AgentService::AgentService(const AgentCatalog& catalog, store::AgentStore& agent
       tokens_(tokens),
       audit_(audit),
       metrics_(metrics),
-      max_depth_(max_delegation_depth) {}
+      max_depth_(max_delegation_depth),
+      restrictions_cache_(kRestrictionsCacheEntries) {}
 
 AgentService::Ceiling AgentService::ceiling_for(const std::vector<std::string>& roles, const AgentType& type) {
   Ceiling c;
@@ -241,39 +244,62 @@ Expected<MintedAgentToken, ApiError> AgentService::delegate(const tokens::Verifi
 
 VerifyDecision AgentService::verify(std::string_view token, const std::string& capability, const Resource& resource,
                                     const audit::RequestInfo& info) {
-  VerifyDecision d;
   auto verified = tokens_.verify(token, tokens::TokenKind::kAgent);
-  if (!verified) {
-    d.reason = verified.error() == tokens::TokenError::kExpired   ? "token_expired"
-               : verified.error() == tokens::TokenError::kRevoked ? "token_revoked"
-                                                                 : "token_invalid";
-  } else {
-    const auto& claims = verified->token->claims;
-    auto lineage = lineage_of(claims);
-    d.agent_id = lineage.empty() ? "" : lineage.front();
-    if (auto t = claims.if_contains("agent_type"); t && t->is_string()) d.agent_type = std::string(t->get_string());
-    if (!contains(strings_of(claims.if_contains("capabilities")), capability)) d.reason = "capability_not_granted";
-    else {
-      auto r = claims.if_contains("restrictions") && claims.at("restrictions").is_object()
-                   ? parse_restrictions(claims.at("restrictions").as_object())
-                   : Expected<Restrictions, std::string>(Restrictions{});
-      if (!r) d.reason = "restrictions_invalid";
-      else {
-        auto decision = check_resource(*r, resource);
-        d.allowed = decision.allowed;
-        d.reason = decision.reason;
-      }
-    }
+  if (verified) return verify(*verified->token, capability, resource, info);
+  VerifyDecision d;
+  d.reason = verified.error() == tokens::TokenError::kExpired   ? "token_expired"
+             : verified.error() == tokens::TokenError::kRevoked ? "token_revoked"
+                                                               : "token_invalid";
+  record_decision(d, nullptr, capability, resource, info);
+  return d;
+}
+
+VerifyDecision AgentService::verify(const tokens::VerifiedToken& agent, const std::string& capability,
+                                    const Resource& resource, const audit::RequestInfo& info) {
+  VerifyDecision d;
+  const auto& claims = agent.claims;
+  d.agent_id = agent.lineage.empty() ? "" : agent.lineage.front();
+  if (auto t = claims.if_contains("agent_type"); t && t->is_string()) d.agent_type = std::string(t->get_string());
+  bool granted = false;
+  if (auto caps = claims.if_contains("capabilities"); caps && caps->is_array())
+    for (const auto& c : caps->get_array()) granted = granted || (c.is_string() && c.get_string() == capability);
+  if (!granted) d.reason = "capability_not_granted";
+  else if (auto r = restrictions_of(agent); !r) d.reason = "restrictions_invalid";
+  else {
+    auto decision = check_resource(*r, resource);
+    d.allowed = decision.allowed;
+    d.reason = decision.reason;
   }
+  record_decision(d, &agent, capability, resource, info);
+  return d;
+}
+
+std::shared_ptr<const Restrictions> AgentService::restrictions_of(const tokens::VerifiedToken& agent) {
+  // A token's restrictions never change (they are signed), so they are parsed and validated once
+  // per token, not on every check; keyed by jti, which is unique per issued token.
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  if (auto hit = restrictions_cache_.find(agent.jti, now)) return *hit;
+  const auto* json = agent.claims.if_contains("restrictions");
+  auto parsed = json && json->is_object() ? parse_restrictions(json->get_object())
+                                          : Expected<Restrictions, std::string>(Restrictions{});
+  if (!parsed) return nullptr;
+  auto shared = std::make_shared<const Restrictions>(std::move(*parsed));
+  if (!agent.jti.empty()) restrictions_cache_.insert(agent.jti, shared, agent.expires_at);
+  return shared;
+}
+
+void AgentService::record_decision(const VerifyDecision& d, const tokens::VerifiedToken* agent,
+                                   const std::string& capability, const Resource& resource,
+                                   const audit::RequestInfo& info) {
   boost::json::object res;
   if (resource.path) res["path"] = *resource.path;
   if (resource.branch) res["branch"] = *resource.branch;
   if (resource.size) res["size"] = *resource.size;
   metrics_.count_agent_decision(d.allowed, d.reason);
   audit_.record(info, "agent_verify", d.allowed ? "allowed" : "denied", d.agent_id.empty() ? "unknown" : d.agent_id,
-                verified ? std::optional(verified->token->subject) : std::nullopt,
+                agent ? std::optional(agent->subject) : std::nullopt,
                 {{"capability", capability}, {"resource", std::move(res)}, {"reason", d.reason}});
-  return d;
 }
 
 boost::json::array AgentService::list_tokens(const std::string& user_id) {

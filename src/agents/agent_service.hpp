@@ -13,6 +13,7 @@
 #include "agents/catalog.hpp"
 #include "agents/restrictions.hpp"
 #include "audit/audit_log.hpp"
+#include "core/expiring_cache.hpp"
 #include "core/config.hpp"
 #include "core/errors.hpp"
 #include "core/expected.hpp"
@@ -69,6 +70,10 @@ class AgentService {
   // `token` is verified here; an invalid one is a refusal with reason "token_invalid".
   VerifyDecision verify(std::string_view token, const std::string& capability, const Resource& resource,
                         const audit::RequestInfo& info);
+  // The same for a token the caller has just verified as an agent token (an agent asking about
+  // itself authenticated with it): the decision and its audit event, without verifying it twice.
+  VerifyDecision verify(const tokens::VerifiedToken& agent, const std::string& capability, const Resource& resource,
+                        const audit::RequestInfo& info);
   boost::json::array list_tokens(const std::string& user_id);
   // False when the token is not the user's.
   bool revoke(const std::string& user_id, const std::string& agent_id, const audit::RequestInfo& info);
@@ -84,6 +89,10 @@ class AgentService {
                         std::vector<std::string> granted, std::vector<std::pair<std::string, std::string>> denied,
                         const Restrictions& restrictions, std::int64_t lifetime, boost::json::object task_context,
                         const tokens::VerifiedToken* parent);
+  // The token's restrictions, parsed and validated; null when its claim is invalid.
+  std::shared_ptr<const Restrictions> restrictions_of(const tokens::VerifiedToken& agent);
+  void record_decision(const VerifyDecision& d, const tokens::VerifiedToken* agent, const std::string& capability,
+                       const Resource& resource, const audit::RequestInfo& info);
 
   const AgentCatalog& catalog_;
   store::AgentStore& agents_;
@@ -92,6 +101,7 @@ class AgentService {
   audit::AuditLog& audit_;
   observability::Metrics& metrics_;
   int max_depth_;
+  ExpiringCache<std::shared_ptr<const Restrictions>> restrictions_cache_;
 };
 
 }  // namespace archon::agents

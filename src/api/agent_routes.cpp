@@ -161,7 +161,8 @@ void register_agent_routes(http::Router& router, const Services& svc) {
       http::Verb::post, "/api/v2/auth/agents/verify",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
         const auto& body = ex.body();
-        std::string token;
+        std::string token;  // a tool server's question: the token to check, verified by the service
+        std::shared_ptr<const tokens::VerifiedToken> self;  // an agent's own question: already verified
         if (auto t = body.if_contains("token"); t && t->is_string()) {
           // A tool server asking about a token it was handed authenticates like an
           // introspection client.
@@ -187,7 +188,7 @@ void register_agent_routes(http::Router& router, const Services& svc) {
             ex.fail(agent.error());
             co_return;
           }
-          token = std::string(bearer_token(ex.request()));
+          self = std::move(*agent);
         }
         agents::Resource resource;
         boost::json::object problems;
@@ -216,7 +217,9 @@ void register_agent_routes(http::Router& router, const Services& svc) {
           ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
           co_return;
         }
-        auto d = svc.agents->verify(token, std::string(body.at("capability").as_string()), resource, request_info(ex));
+        std::string capability(body.at("capability").as_string());
+        auto d = self ? svc.agents->verify(*self, capability, resource, request_info(ex))
+                      : svc.agents->verify(token, capability, resource, request_info(ex));
         ex.reply(boost::json::object{{"allowed", d.allowed},
                                      {"reason", d.reason},
                                      {"agent_id", d.agent_id.empty() ? boost::json::value(nullptr) : boost::json::value(d.agent_id)},
