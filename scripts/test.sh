@@ -32,7 +32,7 @@ tests/cluster/run.sh
 echo "== docs: the agent tables in docs/agents.md match config/agents.yaml"
 python3 scripts/agents_table.py --check
 
-echo "== fuzz smoke: the token decoder under libFuzzer"
+echo "== fuzz smoke: the token decoder and the stored password-hash parser under libFuzzer"
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/fuzz.sh
 
 echo "== bench smoke: the harness runs and writes valid JSON (figures are not checked here)"
