@@ -155,6 +155,8 @@ class VerifyDecision(TypedDict):
     reason: str
     agent_id: Optional[str]
     agent_type: Optional[str]
+    request_id: NotRequired[Optional[str]]  # the server's request id: its audit row
+
 
 
 class AgentTokenInfo(TypedDict, total=False):
