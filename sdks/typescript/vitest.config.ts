@@ -1,10 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+const esbuild = { jsx: 'automatic' as const };
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], environment: 'node' } },
+      { esbuild, test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], environment: 'node' } },
       {
+        esbuild,
         test: {
           name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node',
           testTimeout: 120_000, hookTimeout: 60_000, maxWorkers: 2, minWorkers: 1,
