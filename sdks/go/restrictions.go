@@ -12,11 +12,11 @@ import (
 
 // The limits of docs/agent-restrictions.md ("Limits").
 const (
-	MaxPathBytes        = 4096            // a concrete path
-	MaxPathPatternBytes = 1024            // a file_paths pattern
-	MaxBranchBytes      = 255             // a branch name or pattern, without refs/heads/
-	MaxPatternsPerList  = 64              // entries of file_paths, of git_branches
-	MaxListBytes        = 4096            // all the patterns of one list together
+	MaxPathBytes        = 4096              // a concrete path
+	MaxPathPatternBytes = 1024              // a file_paths pattern
+	MaxBranchBytes      = 255               // a branch name or pattern, without refs/heads/
+	MaxPatternsPerList  = 64                // entries of file_paths, of git_branches
+	MaxListBytes        = 4096              // all the patterns of one list together
 	MaxSizeBytes        = uint64(1)<<53 - 1 // exact in every JSON implementation
 )
 
