@@ -167,3 +167,14 @@ class ArchonServer:
                 return str(found[-1])
             time.sleep(0.1)
         raise AssertionError(f"no {kind} token mailed to {address}")
+
+
+async def audit_rows(admin: Any, event: str, max_pages: int = 20) -> List[Dict[str, Any]]:
+    """Every audit row of `event`, newest first (read as an admin through the SDK)."""
+    out: List[Dict[str, Any]] = []
+    for page in range(1, max_pages + 1):
+        got = await admin.get_audit_events(event=event, limit=100, page=page)
+        out.extend(got["items"])
+        if not got["pagination"].get("has_next"):
+            break
+    return out
