@@ -1,0 +1,132 @@
+// Many tabs: 8 tabs of the app's origin in one Chromium call /users/me every second for 2 minutes
+// while access tokens expire every few seconds. Zero failures may reach application code, the
+// audit trail must show no refresh-token reuse, refreshes must be about one per expiry window
+// across all tabs, and closing the leader tab mid-run must not stall the others.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findBinary, startDemo } from '../scripts/demo.mjs';
+import { ARTIFACTS, launch, shotPath } from './browser.mjs';
+
+const TABS = 8;
+const RUN_MS = Number(process.env.MANY_TABS_SECONDS ?? 120) * 1000;
+const PASSWORD = 'many tabs passphrase 2026';
+
+/**
+ * The shortest access-token lifetime the server accepts: a few seconds if it allows it; otherwise
+ * (tokens.access.lifetime_seconds has a minimum of 60 in this build) 60 s tokens that the clients
+ * treat as stale 54 s early, so the refresh window is 6 s either way.
+ */
+function tokenSetup() {
+  const wanted = Number(process.env.MANY_TABS_LIFETIME ?? 6);
+  const dir = mkdtempSync(join(tmpdir(), 'archon-cfg-'));
+  const cfg = join(dir, 'c.yaml');
+  writeFileSync(cfg, JSON.stringify({ tokens: { access: { lifetime_seconds: wanted } } }));
+  const check = spawnSync(findBinary(), ['config', 'check', cfg], { encoding: 'utf8' });
+  if (check.status === 0) return { lifetime: wanted, margin: undefined, window: wanted * 0.9 };
+  return { lifetime: 60, margin: 60 - wanted, window: wanted, note: `lifetime ${wanted}s refused by config check: ${check.stderr.trim().split('\n').pop()}` };
+}
+
+let demo;
+let context;
+const setup = tokenSetup();
+
+before(async () => {
+  demo = await startDemo({ accessLifetimeSeconds: setup.lifetime, leewaySeconds: 0 });
+  context = await launch();
+});
+
+after(async () => {
+  await context?.close();
+  assert.equal(await demo?.stop(), 0);
+});
+
+async function api(method, path, body, token) {
+  const res = await fetch(`${demo.archonUrl}/api/v2${path}`, {
+    method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return res.json();
+}
+
+async function auditTotal(adminToken, query) {
+  const r = await api('GET', `/audit?limit=100&${query}`, undefined, adminToken);
+  assert.ok(r.success, JSON.stringify(r.error));
+  return { total: r.meta.pagination.total, items: r.data };
+}
+
+test(`${TABS} tabs, ${RUN_MS / 1000} s, one refresh per expiry window`, { timeout: RUN_MS + 120_000 }, async () => {
+  const email = `tabs-${Date.now()}@example.com`;
+  await api('POST', '/auth/register', { email, password: PASSWORD, name: 'Tabs', terms_accepted: true });
+  const mail = await (await fetch(`${demo.appUrl}/dev/mail`)).json();
+  const verifyLink = mail.find((m) => m.to.includes(email) && m.kind === 'verify').link;
+  const query = setup.margin === undefined ? '' : `?expiryMargin=${setup.margin}`;
+
+  const first = context.pages()[0] ?? await context.newPage();
+  await first.goto(`${demo.appUrl}/${query}${verifyLink}`);
+  await first.getByText('Your email is verified').waitFor();
+  await first.goto(`${demo.appUrl}/${query}#/login`);
+  await first.getByLabel('Email').fill(email);
+  await first.getByLabel('Password').fill(PASSWORD);
+  await first.getByRole('button', { name: 'Login' }).click();
+  await first.getByTestId('whoami').waitFor();
+  await first.goto(`${demo.appUrl}/${query}#/monitor`);
+  const pages = [first];
+  for (let i = 1; i < TABS; i++) {
+    const p = await context.newPage();
+    await p.goto(`${demo.appUrl}/${query}#/monitor`);
+    pages.push(p);
+  }
+  await Promise.all(pages.map((p) => p.getByRole('heading', { name: 'Session monitor' }).waitFor()));
+  const started = Date.now();
+
+  const read = (p) => p.evaluate(() => ({ ...window.monitor, failures: [...window.monitor.failures] }));
+  await new Promise((r) => setTimeout(r, RUN_MS / 2));
+
+  // The leader: the tab that has sent the most refreshes so far. Close it mid-run.
+  const mid = await Promise.all(pages.map(read));
+  const leaderIndex = mid.reduce((best, s, i) => (s.refreshesSent > mid[best].refreshesSent ? i : best), 0);
+  const leaderStats = mid[leaderIndex];
+  await pages[leaderIndex].screenshot({ path: shotPath('many-tabs-leader-before-close') });
+  await pages[leaderIndex].close();
+  const rest = pages.filter((_, i) => i !== leaderIndex);
+  const afterClose = await Promise.all(rest.map(read));
+  await new Promise((r) => setTimeout(r, RUN_MS - (Date.now() - started)));
+  const end = await Promise.all(rest.map(read));
+  await rest[0].screenshot({ path: shotPath('many-tabs-end') });
+  const elapsed = (Date.now() - started) / 1000;
+
+  const { access_token: adminToken } = (await api('POST', '/auth/login', { email: demo.admin.email, password: demo.admin.password })).data;
+  const me = (await api('GET', `/users?q=${encodeURIComponent(email)}`, undefined, adminToken)).data[0];
+  const refreshes = await auditTotal(adminToken, `event=refresh&user_id=${me.id}`);
+  const reuse = await auditTotal(adminToken, 'event=refresh_reuse_detected');
+  const graceReplays = refreshes.items.filter((e) => e.outcome === 'grace_replay').length;
+  const failures = [...leaderStats.failures, ...end.flatMap((s) => s.failures)];
+  const calls = leaderStats.ok + end.reduce((n, s) => n + s.ok, 0);
+  const windows = elapsed / setup.window;
+  const summary = {
+    tabs: TABS, seconds: Math.round(elapsed), tokenLifetime: setup.lifetime, clientExpiryMargin: setup.margin ?? null,
+    refreshWindowSeconds: setup.window, expiryWindows: Math.round(windows * 10) / 10,
+    refreshAuditRows: refreshes.total, graceReplays, refreshReuseDetections: reuse.total,
+    refreshesSentByTab: [...end.map((s) => s.refreshesSent), `closed leader: ${leaderStats.refreshesSent}`],
+    successfulCalls: calls, failuresSeenByApp: failures.length, note: setup.note ?? null,
+  };
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, 'many-tabs.json'), JSON.stringify(summary, null, 2));
+  console.log('many-tabs summary', JSON.stringify(summary));
+
+  assert.deepEqual(failures, [], 'no failure (401 or other) reached application code');
+  assert.equal(reuse.total, 0, 'no refresh-token reuse detected');
+  // One refresh per window, plus the log-in tab's start-up; a stray extra now and then is allowed.
+  assert.ok(refreshes.total >= windows * 0.7, `refreshes ${refreshes.total} for ${windows.toFixed(1)} windows: too few (tokens not refreshed?)`);
+  assert.ok(refreshes.total <= windows * 1.3 + 2, `refreshes ${refreshes.total} for ${windows.toFixed(1)} windows: tabs are not sharing`);
+  // No stall after the leader closed: every remaining tab kept calling about once a second.
+  const secondsAfterClose = elapsed - RUN_MS / 2000;
+  end.forEach((s, i) => {
+    const made = s.ok - afterClose[i].ok;
+    assert.ok(made >= secondsAfterClose * 0.8 - 2, `tab ${i} made ${made} calls in the ${secondsAfterClose.toFixed(0)} s after the leader closed`);
+  });
+});
