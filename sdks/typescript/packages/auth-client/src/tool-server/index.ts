@@ -1,0 +1,2 @@
+export * from './restrictions.js';
+export * from './restrictions-policy.js';
