@@ -1,0 +1,181 @@
+package archonauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/archon-ai/archon-auth/sdks/go/archontest"
+)
+
+// The shared vectors against the real server: every restriction set of the vectors becomes an agent
+// type of a catalog of its own, a token of each type is minted, and each decision case is asked of
+// POST /api/v2/auth/agents/verify; each "within" case becomes a delegation. Cases the server cannot be
+// asked are skipped: invalid restriction sets (a catalog with them does not load), raw bytes that are
+// not UTF-8 (JSON cannot carry them), and invalid parent patterns.
+
+// noLimit stands in for "no max_file_size", which a catalog type cannot express; every size of the
+// vectors is at most this, so the decisions are the same.
+var noLimit = FormatSize(MaxSizeBytes)
+
+type catalogType struct {
+	Description         string         `json:"description"`
+	Capabilities        []string       `json:"capabilities"`
+	DefaultRestrictions map[string]any `json:"default_restrictions"`
+	MaxLifetime         int            `json:"max_token_lifetime_seconds"`
+}
+
+func catalogEntry(r Restrictions) catalogType {
+	size := noLimit
+	if r.MaxFileSize != nil {
+		size = FormatSize(*r.MaxFileSize)
+	}
+	return catalogType{Description: "A shared-vector restriction set.", Capabilities: []string{"file:read", "git:read"},
+		DefaultRestrictions: map[string]any{"file_paths": nonNil(r.FilePaths), "git_branches": nonNil(r.GitBranches), "max_file_size": size},
+		MaxLifetime:         3600}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+type serverCase struct {
+	c        vectorCase
+	kind     string // decision or within
+	typeName string
+}
+
+// buildCatalog turns the vectors into agent types (JSON is YAML, so the catalog is written as JSON).
+func buildCatalog(t *testing.T, f vectorFile) (map[string]catalogType, []serverCase) {
+	types := map[string]catalogType{}
+	bySet := map[string]string{}
+	typeFor := func(r Restrictions) string {
+		key, _ := json.Marshal(r)
+		if name, ok := bySet[string(key)]; ok {
+			return name
+		}
+		name := fmt.Sprintf("vector_set_%d", len(bySet))
+		bySet[string(key)] = name
+		types[name] = catalogEntry(r)
+		return name
+	}
+	var cases []serverCase
+	for _, g := range f.Groups {
+		for _, raw := range g.Cases {
+			var c vectorCase
+			_ = json.Unmarshal(raw, &c)
+			switch {
+			case g.Kind == "decision" && c.Input.Resource.PathHex == nil && c.Expected.Reason != ReasonRestrictionsInvalid:
+				r, err := ParseRestrictions(c.Input.Restrictions)
+				if err != nil {
+					t.Fatalf("%s: %v", c.ID, err)
+				}
+				cases = append(cases, serverCase{c, "decision", typeFor(r)})
+			case g.Kind == "within":
+				var parent string
+				_ = json.Unmarshal(c.Input.Parent, &parent)
+				r := Restrictions{FilePaths: []string{}, GitBranches: []string{}}
+				if c.Input.List == "file_paths" && ValidatePathPattern(parent) == nil {
+					r.FilePaths = []string{parent}
+				} else if n, err := NormalizeBranchPattern(parent); c.Input.List == "git_branches" && err == nil {
+					r.GitBranches = []string{n}
+				} else {
+					continue
+				}
+				cases = append(cases, serverCase{c, "within", typeFor(r)})
+			}
+		}
+	}
+	return types, cases
+}
+
+func TestSharedVectorsAgainstTheServer(t *testing.T) {
+	f := loadVectors(t)
+	types, cases := buildCatalog(t, f)
+	catalog := map[string]any{"capabilities": map[string]string{"file:read": "Read files.", "git:read": "Read git."},
+		"agent_types": types}
+	data, _ := json.Marshal(catalog)
+	path := filepath.Join(t.TempDir(), "catalog.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := archontest.Start(t, "agents:\n  catalog_file: \""+path+"\"\n")
+	ctx := context.Background()
+	user := "vectors@example.com"
+	srv.CreateUser(t, user, "Vectors", "admin", "vector passphrase for the go sdk")
+	id, secret := srv.CreateServiceClient(t, "vectors")
+	c, _ := New(srv.URL, WithServiceClient(id, secret))
+	if _, err := c.Login(ctx, LoginRequest{Email: user, Password: "vector passphrase for the go sdk"}); err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for name := range types {
+		g, err := c.AuthenticateAgent(ctx, AgentAuthenticateRequest{AgentType: name, CapabilitiesRequested: []string{"file:read", "git:read"}})
+		if err != nil || len(g.CapabilitiesGranted) != 2 {
+			t.Fatalf("authenticate %s: %+v %v", name, g, err)
+		}
+		tokens[name] = g.AgentToken
+	}
+	asked := 0
+	for _, sc := range cases {
+		asked++
+		if sc.kind == "decision" {
+			checkServerDecision(t, c, tokens[sc.typeName], sc.c)
+		} else {
+			checkServerWithin(t, c, tokens[sc.typeName], sc.typeName, sc.c)
+		}
+	}
+	t.Logf("%d vectors asked of the server", asked)
+}
+
+func checkServerDecision(t *testing.T, c *Client, token string, vc vectorCase) {
+	res := Resource{Path: vc.Input.Resource.Path, Branch: vc.Input.Resource.Branch}
+	if len(vc.Input.Resource.Size) > 0 {
+		var n uint64
+		var s string
+		if json.Unmarshal(vc.Input.Resource.Size, &n) != nil {
+			_ = json.Unmarshal(vc.Input.Resource.Size, &s)
+			n, _ = ParseSize(s)
+		}
+		res.Size = &n
+	}
+	capability := "file:read"
+	if res.Path == nil && res.Branch != nil {
+		capability = "git:read"
+	}
+	d, err := c.VerifyAgent(context.Background(), AgentVerifyRequest{Token: token, Capability: capability, Resource: &res})
+	if err != nil {
+		t.Errorf("%s (%s): verify: %v", vc.ID, vc.Note, err)
+		return
+	}
+	if d.Reason != vc.Expected.Reason || d.Allowed != vc.Expected.Allowed {
+		t.Errorf("%s (%s): the server says %s, the vector %s", vc.ID, vc.Note, d.Reason, vc.Expected.Reason)
+	}
+}
+
+func checkServerWithin(t *testing.T, c *Client, token, typeName string, vc vectorCase) {
+	req := AgentDelegateRequest{AgentType: typeName, CapabilitiesRequested: []string{"file:read"},
+		Restrictions: &AgentRestrictionsRequest{}}
+	if vc.Input.List == "file_paths" {
+		req.Restrictions.FilePaths = []string{vc.Input.Child}
+	} else {
+		req.Restrictions.GitBranches = []string{vc.Input.Child}
+	}
+	_, err := c.DelegateAgent(context.Background(), token, req)
+	var apiErr *Error
+	switch {
+	case err == nil && !vc.Expected.Allowed:
+		t.Errorf("%s (%s): the server delegated %q under %s", vc.ID, vc.Note, vc.Input.Child, vc.Input.Parent)
+	case err != nil && vc.Expected.Allowed:
+		t.Errorf("%s (%s): the server refused: %v", vc.ID, vc.Note, err)
+	case err != nil && !errors.As(err, &apiErr):
+		t.Errorf("%s: %v", vc.ID, err)
+	}
+}
