@@ -29,7 +29,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount
+from starlette.routing import Route
 
 from archon_auth_client import ArchonAuthClient, AuthConfig
 from archon_auth_client.agents import CapabilityGuard, Decision, OnlineAuthorizer, path_valid
@@ -200,14 +200,14 @@ def build_app(workspace: Workspace, authorizer: Any,
         return lambda scope, data: {"branch": data[key]}
 
     routes = [
-        Mount("/files/read", guarded("file:read", read, file_resource(False))),
-        Mount("/files/write", guarded("file:write", write, file_resource(True))),
-        Mount("/files/create", guarded("file:create", create, file_resource(True))),
-        Mount("/files/delete", guarded("file:delete", delete, file_resource(False))),
-        Mount("/git/branch", guarded("git:branch", branch, branch_of("branch"))),
-        Mount("/git/commit", guarded("git:commit", commit, commit_resource)),
-        Mount("/git/push", guarded("git:push", push, branch_of("branch"))),
-        Mount("/npm/install", guarded("npm:install", npm_install, None)),
+        Route("/files/read", guarded("file:read", read, file_resource(False)), methods=["POST"]),
+        Route("/files/write", guarded("file:write", write, file_resource(True)), methods=["POST"]),
+        Route("/files/create", guarded("file:create", create, file_resource(True)), methods=["POST"]),
+        Route("/files/delete", guarded("file:delete", delete, file_resource(False)), methods=["POST"]),
+        Route("/git/branch", guarded("git:branch", branch, branch_of("branch")), methods=["POST"]),
+        Route("/git/commit", guarded("git:commit", commit, commit_resource), methods=["POST"]),
+        Route("/git/push", guarded("git:push", push, branch_of("branch")), methods=["POST"]),
+        Route("/npm/install", guarded("npm:install", npm_install, None), methods=["POST"]),
     ]
     return Starlette(routes=routes)
 
