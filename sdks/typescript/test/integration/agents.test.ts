@@ -1,6 +1,6 @@
 // Agent tokens through the SDK: the spec's example, delegation, verify, list, revoke.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchonAuthError } from '../../packages/auth-client/src/index.js';
+import { ArchonAuthError } from '@archon/auth-client';
 import { startServer, type RunningServer } from '../support/server.js';
 import { signedInAdmin, signedInUser } from '../support/users.js';
 

@@ -1,6 +1,6 @@
 // The account journey of the spec's SDK, against the real archon-auth binary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchonAuthClient, ArchonAuthError, type AuthChangeEvent } from '../../packages/auth-client/src/index.js';
+import { ArchonAuthClient, ArchonAuthError, type AuthChangeEvent } from '@archon/auth-client';
 import { PASSWORD, startServer, uniqueEmail, waitForMailToken, type RunningServer } from '../support/server.js';
 import { newClient, signedInAdmin, signedInUser } from '../support/users.js';
 

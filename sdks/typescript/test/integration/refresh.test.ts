@@ -2,7 +2,7 @@
 // at its minimum, leeway 0), then 100 concurrent calls must cause exactly one refresh request,
 // whether the client notices the expiry itself or only learns it from the server's 401s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchonAuthClient, type AuthChangeEvent } from '../../packages/auth-client/src/index.js';
+import { ArchonAuthClient, type AuthChangeEvent } from '@archon/auth-client';
 import { countingFetch, startServer, type RunningServer } from '../support/server.js';
 import { newClient, signedInAdmin, signedInUser } from '../support/users.js';
 

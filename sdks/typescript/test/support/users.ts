@@ -1,4 +1,4 @@
-import { ArchonAuthClient } from '../../packages/auth-client/src/index.js';
+import { ArchonAuthClient } from '@archon/auth-client';
 import { ADMIN_PASSWORD, PASSWORD, createUserWithCli, uniqueEmail, waitForMailToken, type RunningServer } from './server.js';
 
 export function newClient(server: RunningServer, extra: Partial<ConstructorParameters<typeof ArchonAuthClient>[0]> = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import ArchonAuthClientDefault, { ArchonAuthClient, ArchonAuthError, resolveBaseURL, toCamel, toSnake, type AuthChangeEvent } from '../../packages/auth-client/src/index.js';
+import ArchonAuthClientDefault, { ArchonAuthClient, ArchonAuthError, resolveBaseURL, toCamel, toSnake, type AuthChangeEvent } from '@archon/auth-client';
 import { backoffDelay } from '../../packages/auth-client/src/http.js';
 import { envelope, failure, fakeFetch, loginAnswer, USER } from './fake.js';
 

@@ -15,7 +15,7 @@ export function failure(status: number, code: string, details: Record<string, un
 
 export function fakeFetch(handler: (req: Seen, n: number) => Response | Promise<Response>) {
   const seen: Seen[] = [];
-  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input), 'http://app.test');
     const headers = Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>));
     const req: Seen = { method: init?.method ?? 'GET', path: url.pathname + url.search, headers, body: init?.body ? JSON.parse(String(init.body)) : undefined, credentials: init?.credentials };
@@ -26,7 +26,7 @@ export function fakeFetch(handler: (req: Seen, n: number) => Response | Promise<
       Promise.resolve(handler(req, seen.length)).then(resolve, reject);
     });
   }) as typeof fetch;
-  return { fetch, seen, count: (path: string) => seen.filter((s) => s.path.startsWith(path)).length };
+  return { fetch: fetchImpl, seen, count: (path: string) => seen.filter((s) => s.path.startsWith(path)).length };
 }
 
 export const USER = { id: 'usr_1', email: 'a@example.com', name: 'A', roles: ['user'], permissions: [], is_active: true, email_verified: true, preferences: {}, created_at: '2026-01-01T00:00:00Z', last_login: null };

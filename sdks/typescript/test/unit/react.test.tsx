@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { ArchonAuthClient } from '../../packages/auth-client/src/index.js';
-import { AuthProvider, LoginForm, RequireAuth, useAuth } from '../../packages/auth-react/src/index.js';
+import { ArchonAuthClient } from '@archon/auth-client';
+import { AuthProvider, LoginForm, RequireAuth, useAuth } from '@archon/auth-react';
 import { failure, fakeFetch, loginAnswer, USER, envelope } from './fake.js';
 
 afterEach(cleanup);

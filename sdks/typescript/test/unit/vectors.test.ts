@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { branchPatternWithin, decide, narrowRestrictions, pathPatternWithin } from '../../packages/auth-client/src/tool-server/index.js';
+import { branchPatternWithin, decide, narrowRestrictions, pathPatternWithin } from '@archon/auth-client/tool-server';
 
 const file = fileURLToPath(new URL('../../../testdata/restriction-vectors.json', import.meta.url));
 const suite = JSON.parse(readFileSync(file, 'utf8')) as {
