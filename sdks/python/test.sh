@@ -24,6 +24,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # The package itself is reinstalled every run (not editable): the tests use what a user gets.
 "$VPY" -m pip install -q --no-deps --force-reinstall "$HERE"
 
+# The spec's example programs run in a fresh venv holding nothing but `pip install sdks/python`.
+FRESH="$(mktemp -d "${TMPDIR:-/tmp}/archon-py-fresh.XXXXXX")"
+trap 'rm -rf "$FRESH"' EXIT
+"$PY" -m venv "$FRESH/venv"
+(cd "$REPO" && "$FRESH/venv/bin/python" -m pip install -q sdks/python)
+export ARCHON_SPEC_PYTHON="$FRESH/venv/bin/python"
+
 echo "== mypy --strict"
 (cd "$HERE" && "$VPY" -m mypy --strict --no-incremental src tests tools)
 (cd "$REPO/examples/tool-server" && MYPYPATH="$HERE/tests:." "$VPY" -m mypy --strict --no-incremental \

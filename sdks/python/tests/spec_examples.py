@@ -23,5 +23,7 @@ def run_spec_example(source: Path, replacements: Dict[str, str], tmp: Path,
     # source tree can be imported by accident.
     run_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     run_env.update(env or {})
-    return subprocess.run([sys.executable, str(copy)], capture_output=True, text=True, cwd=tmp,
+    # test.sh points ARCHON_SPEC_PYTHON at a fresh venv holding only `pip install sdks/python`.
+    python = os.environ.get("ARCHON_SPEC_PYTHON") or sys.executable
+    return subprocess.run([python, str(copy)], capture_output=True, text=True, cwd=tmp,
                           env=run_env, timeout=60)

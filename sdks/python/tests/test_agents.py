@@ -177,3 +177,17 @@ async def test_asgi_guard(operator: ArchonAuthClient, tool_client: ArchonAuthCli
         await verifier.aclose()
     assert [d.reason for d in seen] == ["allowed", "path_not_allowed"]
     assert all((d.request_id is not None) is online for d in seen)
+
+
+async def test_introspect_and_revoke_as_a_service_client(operator: ArchonAuthClient,
+                                                         tool_client: ArchonAuthClient) -> None:
+    """RFC 7662 / 7009 through the SDK (form-encoded, HTTP Basic as the service client)."""
+    grant = await operator.authenticate_agent("code_implementer", ["file:read"], TASK)
+    info = await tool_client.introspect(grant["agent_token"])
+    assert info["active"] is True and info.get("sub"), info
+    user_info = await tool_client.introspect(str(operator.access_token), "access_token")
+    assert user_info["active"] is True
+    await tool_client.revoke_token(grant["agent_token"])
+    assert (await tool_client.introspect(grant["agent_token"]))["active"] is False
+    d = await tool_client.verify_capability("file:read", {"path": "/project/src/a"}, token=grant["agent_token"])
+    assert d["reason"] == "token_revoked"

@@ -43,6 +43,30 @@ async def test_100_coroutines_meeting_401_make_one_refresh(archon: ArchonServer)
     assert {u.email for u in users} == {user.email}
     assert paths.count("/api/v2/auth/refresh") == 1, paths.count("/api/v2/auth/refresh")
     assert paths.count("/api/v2/users/me") == 200  # each: one 401, one retry
+    # And the server saw one refresh of this user's session (its audit trail, read as an admin).
+    admin = archon.create_user("admin")
+    async with ArchonAuthClient(AuthConfig(archon.base_url)) as reader:
+        await reader.login({"email": admin.email, "password": admin.password})
+        uid = users[0].id
+        rows = (await reader.get_audit_events(event="refresh", user_id=uid, limit=100))["items"]
+    assert len(rows) == 1 and rows[0]["outcome"] == "rotated", rows
+
+
+def test_no_thread_outlives_the_clients(archon: ArchonServer) -> None:
+    """Nothing runs in a background thread that would keep the process alive."""
+    user = archon.create_user("user")
+    before = set(threading.enumerate())
+
+    async def use() -> None:
+        async with ArchonAuthClient(AuthConfig(archon.base_url)) as client:
+            await client.login({"email": user.email, "password": user.password})
+            await client.refresh_access_token()
+
+    asyncio.run(use())
+    with SyncArchonAuthClient(AuthConfig(archon.base_url)) as sync:
+        sync.login({"email": user.email, "password": user.password})
+        sync.refresh_access_token()
+    assert set(threading.enumerate()) == before
 
 
 async def test_failed_refresh_clears_tokens_and_raises(archon: ArchonServer) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import json
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import AsyncIterator, List, Tuple
 
 import pytest
@@ -119,3 +120,19 @@ async def test_connection_refused_is_retried_then_network_error() -> None:
             await client.login({"email": "a@b.io", "password": "x"})  # a POST: nothing was sent
     assert err.value.code == "NETWORK_ERROR" and err.value.status is None
     assert time.monotonic() - start >= 0.05  # it backed off between the three attempts
+
+
+async def test_sync_client_retries_too(flaky_factory: List[Flaky]) -> None:
+    from archon_auth_client import SyncArchonAuthClient
+
+    flaky, url = await _flaky(flaky_factory, 1, 503, "0")
+    loop = asyncio.get_running_loop()
+
+    def call() -> str:
+        with SyncArchonAuthClient(AuthConfig(url, max_retries=2)) as client:
+            return client.get_current_user().email
+
+    # Its own pool, shut down here: no worker thread may outlive the test.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert await loop.run_in_executor(pool, call) == "e@x.io"
+    assert len(flaky.requests) == 2

@@ -34,3 +34,18 @@ def test_spec_sdk_main_reports_the_policy_refusal(archon: ArchonServer, tmp_path
 def test_installed_not_from_source_tree() -> None:
     """test.sh installs the package with `pip install sdks/python` (not editable)."""
     assert "site-packages" in archon_auth_client.__file__, archon_auth_client.__file__
+
+
+def test_spec_examples_use_a_fresh_install() -> None:
+    """Under test.sh the examples run in a fresh venv with only `pip install sdks/python`."""
+    import os
+    import subprocess
+
+    python = os.environ.get("ARCHON_SPEC_PYTHON")
+    if not python:
+        import pytest
+        pytest.skip("ARCHON_SPEC_PYTHON not set (test.sh sets it)")
+    out = subprocess.run([python, "-c", "import archon_auth_client as a, importlib.util as u; "
+                          "print(a.__file__); print(u.find_spec('starlette') is None)"],
+                         capture_output=True, text=True, check=True, cwd="/").stdout.split()
+    assert out[0].startswith(str(Path(python).parents[1])) and out[1] == "True", out
