@@ -96,21 +96,29 @@ def _decision(request: Request) -> Decision:
     return d
 
 
-def build_app(workspace: Workspace, authorizer: Any,
-              on_decision: Optional[Callable[[Decision, str, Any], None]] = None) -> Starlette:
-    async def body(request: Request) -> Dict[str, Any]:
-        data = json.loads(await request.body())
-        return data if isinstance(data, dict) else {}
+async def _body(request: Request) -> Dict[str, Any]:
+    data = json.loads(await request.body())
+    return data if isinstance(data, dict) else {}
 
-    def real_of(scope: Scope) -> Path:
-        real: Optional[Path] = scope["state"].get("real_path")
-        if real is None:  # the verdict was "allowed" for a path that cannot be opened here
-            raise PermissionError("path outside the working copy")
-        return real
 
-    def file_resource(with_size: bool) -> Callable[[Scope, Any], Dict[str, Any]]:
+def _real_of(scope: Scope) -> Path:
+    real: Optional[Path] = scope["state"].get("real_path")
+    if real is None:  # the verdict was "allowed" for a path that cannot be opened here
+        raise PermissionError("path outside the working copy")
+    return real
+
+
+class Tools:
+    """The route handlers (run only after the guard allowed the call) and the resources the
+    guard asks archon-auth about."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+
+    # -- resources
+    def file_resource(self, with_size: bool) -> Callable[[Scope, Any], Dict[str, Any]]:
         def resource(scope: Scope, data: Any) -> Dict[str, Any]:
-            ask, real = workspace.resolve(data.get("path"))
+            ask, real = self.ws.resolve(data.get("path"))
             scope.setdefault("state", {})["real_path"] = real
             out: Dict[str, Any] = {"path": ask}
             if with_size:
@@ -118,70 +126,81 @@ def build_app(workspace: Workspace, authorizer: Any,
             return out
         return resource
 
-    async def read(request: Request) -> JSONResponse:
-        real = real_of(request.scope)
+    @staticmethod
+    def branch_of(key: str) -> Callable[[Scope, Any], Dict[str, Any]]:
+        return lambda scope, data: {"branch": data[key]}
+
+    async def commit_resource(self, scope: Scope, data: Any) -> Dict[str, Any]:
+        branch = await self.ws.current_branch()
+        scope.setdefault("state", {})["branch"] = branch
+        return {"branch": branch}
+
+    # -- files
+    async def read(self, request: Request) -> JSONResponse:
+        real = _real_of(request.scope)
         if not real.is_file():
             return _fail(404, "RESOURCE_NOT_FOUND", "no such file")
         return _ok(_decision(request), content=real.read_text())
 
-    async def write(request: Request) -> JSONResponse:
-        real, data = real_of(request.scope), await body(request)
+    async def write(self, request: Request) -> JSONResponse:
+        real, data = _real_of(request.scope), await _body(request)
         if not real.is_file():
             return _fail(404, "RESOURCE_NOT_FOUND", "file:write modifies existing files; use create")
         real.write_text(str(data.get("content", "")))
         return _ok(_decision(request), bytes=real.stat().st_size)
 
-    async def create(request: Request) -> JSONResponse:
-        real, data = real_of(request.scope), await body(request)
+    async def create(self, request: Request) -> JSONResponse:
+        real, data = _real_of(request.scope), await _body(request)
         if real.exists():
             return _fail(409, "RESOURCE_CONFLICT", "file exists; use write")
         real.parent.mkdir(parents=True, exist_ok=True)
         real.write_text(str(data.get("content", "")))
         return _ok(_decision(request), bytes=real.stat().st_size)
 
-    async def delete(request: Request) -> JSONResponse:
-        real = real_of(request.scope)
+    async def delete(self, request: Request) -> JSONResponse:
+        real = _real_of(request.scope)
         if not real.is_file():
             return _fail(404, "RESOURCE_NOT_FOUND", "no such file")
         real.unlink()
         return _ok(_decision(request))
 
-    async def branch(request: Request) -> JSONResponse:
-        name = str((await body(request))["branch"])
-        async with workspace.git_lock:
-            exists = name in (await workspace.git("branch", "--format=%(refname:short)")).splitlines()
-            await workspace.git("checkout", "-q", *([] if exists else ["-b"]), name)
+    # -- git
+    async def branch(self, request: Request) -> JSONResponse:
+        name = str((await _body(request))["branch"])
+        async with self.ws.git_lock:
+            exists = name in (await self.ws.git("branch", "--format=%(refname:short)")).splitlines()
+            await self.ws.git("checkout", "-q", *([] if exists else ["-b"]), name)
         return _ok(_decision(request), branch=name, created=not exists)
 
-    async def commit_resource(scope: Scope, data: Any) -> Dict[str, Any]:
-        branch = await workspace.current_branch()
-        scope.setdefault("state", {})["branch"] = branch
-        return {"branch": branch}
-
-    async def commit(request: Request) -> JSONResponse:
-        data, decision = await body(request), _decision(request)
+    async def commit(self, request: Request) -> JSONResponse:
+        data, decision = await _body(request), _decision(request)
         trailers = [f"Agent-Id: {decision.agent_id}", f"On-Behalf-Of: {decision.user}"]
         trailers += [f"Delegated-By: {a}" for a in decision.actors[1:]]
         message = str(data.get("message", "agent commit")) + "\n\n" + "\n".join(trailers)
-        async with workspace.git_lock:
+        async with self.ws.git_lock:
             # The branch archon-auth allowed must still be the one committed to.
-            if request.scope["state"]["branch"] != await workspace.current_branch():
+            if request.scope["state"]["branch"] != await self.ws.current_branch():
                 return _fail(409, "RESOURCE_CONFLICT", "the working copy moved to another branch")
-            await workspace.git("add", "-A")
-            await workspace.git("commit", "-q", "-m", message, actor=decision)
-            sha = await workspace.git("rev-parse", "HEAD")
-        return _ok(decision, commit=sha, branch=await workspace.current_branch())
+            await self.ws.git("add", "-A")
+            await self.ws.git("commit", "-q", "-m", message, actor=decision)
+            sha = await self.ws.git("rev-parse", "HEAD")
+        return _ok(decision, commit=sha, branch=await self.ws.current_branch())
 
-    async def push(request: Request) -> JSONResponse:
-        name = str((await body(request))["branch"])
-        async with workspace.git_lock:
-            await workspace.git("push", "-q", "origin", f"refs/heads/{name}:refs/heads/{name}")
+    async def push(self, request: Request) -> JSONResponse:
+        name = str((await _body(request))["branch"])
+        async with self.ws.git_lock:
+            await self.ws.git("push", "-q", "origin", f"refs/heads/{name}:refs/heads/{name}")
         return _ok(_decision(request), branch=name, pushed=True)
 
-    async def npm_install(request: Request) -> JSONResponse:
+    async def npm_install(self, request: Request) -> JSONResponse:
         # Reached only with an approved npm:install capability, which no shipped common agent
         # type can hold; running third-party install scripts is outside this example.
         return _fail(501, "NOT_IMPLEMENTED", "npm install is not run by this example server")
+
+
+def build_app(workspace: Workspace, authorizer: Any,
+              on_decision: Optional[Callable[[Decision, str, Any], None]] = None) -> Starlette:
+    tools = Tools(workspace)
 
     def guarded(capability: str, handler: Callable[[Request], Awaitable[JSONResponse]],
                 resource: Any) -> CapabilityGuard:
@@ -196,20 +215,18 @@ def build_app(workspace: Workspace, authorizer: Any,
         return CapabilityGuard(app, authorizer=authorizer, capability=capability, resource=resource,
                                on_decision=on_decision)
 
-    def branch_of(key: str) -> Callable[[Scope, Any], Dict[str, Any]]:
-        return lambda scope, data: {"branch": data[key]}
-
-    routes = [
-        Route("/files/read", guarded("file:read", read, file_resource(False)), methods=["POST"]),
-        Route("/files/write", guarded("file:write", write, file_resource(True)), methods=["POST"]),
-        Route("/files/create", guarded("file:create", create, file_resource(True)), methods=["POST"]),
-        Route("/files/delete", guarded("file:delete", delete, file_resource(False)), methods=["POST"]),
-        Route("/git/branch", guarded("git:branch", branch, branch_of("branch")), methods=["POST"]),
-        Route("/git/commit", guarded("git:commit", commit, commit_resource), methods=["POST"]),
-        Route("/git/push", guarded("git:push", push, branch_of("branch")), methods=["POST"]),
-        Route("/npm/install", guarded("npm:install", npm_install, None), methods=["POST"]),
+    table = [
+        ("/files/read", "file:read", tools.read, tools.file_resource(False)),
+        ("/files/write", "file:write", tools.write, tools.file_resource(True)),
+        ("/files/create", "file:create", tools.create, tools.file_resource(True)),
+        ("/files/delete", "file:delete", tools.delete, tools.file_resource(False)),
+        ("/git/branch", "git:branch", tools.branch, tools.branch_of("branch")),
+        ("/git/commit", "git:commit", tools.commit, tools.commit_resource),
+        ("/git/push", "git:push", tools.push, tools.branch_of("branch")),
+        ("/npm/install", "npm:install", tools.npm_install, None),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=[Route(path, guarded(cap, handler, resource), methods=["POST"])
+                             for path, cap, handler, resource in table])
 
 
 def log_decision(decision: Decision, capability: str, resource: Any) -> None:
