@@ -6,7 +6,7 @@ import { signedInAdmin, signedInUser } from '../support/users.js';
 
 let server: RunningServer;
 beforeAll(async () => { server = await startServer(); });
-afterAll(async () => { expect(await server.stop()).toBe(0); });
+afterAll(async () => { if (!server) return; expect(await server.stop()).toBe(0); });
 
 describe('agents', () => {
   it('a plain user runs no agent type until a role grants it', async () => {
@@ -22,7 +22,7 @@ describe('agents', () => {
     await admin.updateUser(user.id, { roles: ['user', 'agent_operator'] });
 
     const types = await client.getAgentTypes();
-    expect(types.find((t) => t.name === 'code_implementer')).toMatchObject({ runnable: true, common: true });
+    expect(types.find((t) => t.name === 'code_implementer')).toMatchObject({ runnable: true, maxTokenLifetimeSeconds: 3600, requiresApproval: ['npm:install', 'pip:install', 'shell:execute'] });
 
     const auth = await client.authenticateAgent('code_implementer', ['file:read', 'file:write', 'git:commit', 'npm:install'],
       { project_id: 'proj_123', estimated_duration: 300 });

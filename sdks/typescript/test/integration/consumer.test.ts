@@ -15,7 +15,7 @@ const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 
 let server: RunningServer;
 beforeAll(async () => { server = await startServer(); });
-afterAll(async () => { await server.stop(); });
+afterAll(async () => { await server?.stop(); });
 
 describe('packed SDK in a separate project', () => {
   it('installs, type-checks and runs the spec usage', async () => {

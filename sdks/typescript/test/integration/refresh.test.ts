@@ -11,7 +11,7 @@ let server: RunningServer;
 beforeAll(async () => {
   server = await startServer({ tokens: { access: { lifetime_seconds: LIFETIME }, leeway_seconds: 0 } });
 });
-afterAll(async () => { expect(await server.stop()).toBe(0); });
+afterAll(async () => { if (!server) return; expect(await server.stop()).toBe(0); });
 
 async function refreshRows(admin: ArchonAuthClient, userId: string) {
   const page = await admin.getAuditEvents({ userId, event: 'refresh', limit: 100 });

@@ -10,7 +10,7 @@ import { signedInAdmin } from '../support/users.js';
 
 let server: RunningServer;
 beforeAll(async () => { server = await startServer({ tokens: { key_refresh_seconds: 1 } }); });
-afterAll(async () => { expect(await server.stop()).toBe(0); });
+afterAll(async () => { if (!server) return; expect(await server.stop()).toBe(0); });
 
 function b64(obj: unknown) { return Buffer.from(JSON.stringify(obj)).toString('base64url'); }
 
@@ -73,10 +73,12 @@ describe('tool-server kit', () => {
   it('picks up a rotated key with one refetch, and refetches at most once per interval for unknown kids', async () => {
     const { client: admin } = await signedInAdmin(server);
     const counter = countingFetch();
-    const verifier = await AgentTokenVerifier.fromServer(server.baseUrl, { fetch: counter.fetch, refetchIntervalMs: 60_000 });
+    const INTERVAL = 3_000;
+    const verifier = await AgentTokenVerifier.fromServer(server.baseUrl, { fetch: counter.fetch, refetchIntervalMs: INTERVAL });
     const before = await admin.authenticateAgent('code_reviewer', ['file:read']);
     expect((await verifier.authorize(before.agentToken, 'file:read', { path: '/project/a' })).allowed).toBe(true);
     expect(counter.count('/.well-known/jwks.json')).toBe(1);
+    const firstFetch = Date.now();
 
     const r = spawnSync(archonBin(), ['keys', 'rotate', '--kind', 'agent', '--immediately', '--data-dir', server.dataDir, '--config', server.configPath],
       { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } });
@@ -88,6 +90,13 @@ describe('tool-server kit', () => {
       after = await admin.authenticateAgent('code_reviewer', ['file:read']);
     }
     expect(kid(after.agentToken)).not.toBe(kid(before.agentToken));
+    // Within the interval an unknown kid is refused without a fetch (even a real new key)...
+    if (Date.now() - firstFetch < INTERVAL - 500) {
+      expect((await verifier.authorize(after.agentToken, 'file:read', { path: '/project/a' })).reason).toBe('token_invalid');
+      expect(counter.count('/.well-known/jwks.json')).toBe(1);
+    }
+    // ...and after it, one refetch finds the rotated key.
+    await new Promise((res) => setTimeout(res, Math.max(0, INTERVAL + 200 - (Date.now() - firstFetch))));
     expect((await verifier.authorize(after.agentToken, 'file:read', { path: '/project/a' })).allowed).toBe(true);
     expect(counter.count('/.well-known/jwks.json')).toBe(2);
 

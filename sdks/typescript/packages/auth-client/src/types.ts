@@ -141,8 +141,8 @@ export interface AgentType {
   requiresApproval: string[];
   defaultRestrictions: Restrictions;
   maxTokenLifetimeSeconds: number;
-  common: boolean;
-  runnable?: boolean;
+  /** Whether the caller's roles may run this type now. */
+  runnable: boolean;
   [k: string]: unknown;
 }
 
