@@ -136,3 +136,13 @@ async def test_sync_client_retries_too(flaky_factory: List[Flaky]) -> None:
     with ThreadPoolExecutor(max_workers=1) as pool:
         assert await loop.run_in_executor(pool, call) == "e@x.io"
     assert len(flaky.requests) == 2
+
+
+async def test_a_long_retry_after_is_not_slept_through(flaky_factory: List[Flaky]) -> None:
+    flaky, url = await _flaky(flaky_factory, 5, 429, "900")
+    async with ArchonAuthClient(AuthConfig(url, max_retries=3)) as client:
+        start = time.monotonic()
+        with pytest.raises(ArchonAuthError) as err:
+            await client.get_sessions()
+    assert time.monotonic() - start < 5 and len(flaky.requests) == 1
+    assert (err.value.status, err.value.retry_after) == (429, 900)

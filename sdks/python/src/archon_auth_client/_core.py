@@ -154,17 +154,20 @@ class Base:
 
     def _backoff(self, attempt: int, retry_after: Optional[float]) -> float:
         if retry_after is not None:
-            return min(max(retry_after, 0.0), 60.0)
+            return max(retry_after, 0.0)
         cap = min(self.config.backoff_max, self.config.backoff_base * (2 ** attempt))
         return random.uniform(cap / 2, cap)  # jitter: concurrent clients do not retry in step
 
     def _should_retry(self, call: Call, attempt: int, status: Optional[int],
-                      exc: Optional[BaseException]) -> bool:
+                      exc: Optional[BaseException],
+                      retry_after: Optional[float] = None) -> bool:
         if attempt >= self.config.max_retries:
             return False
         if exc is not None:
             # Nothing reached the server on a refused connection: safe for any method.
             return isinstance(exc, httpx.ConnectError) or call.idempotent
+        if retry_after is not None and retry_after > self.config.max_retry_after:
+            return False  # e.g. a 15-minute lockout: the caller decides, we do not sleep through it
         return status in RETRY_STATUSES and call.idempotent
 
 

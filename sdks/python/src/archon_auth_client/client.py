@@ -81,8 +81,9 @@ class ArchonAuthClient(core.Base):
                 refreshed = True  # a 401 is retried once, after one refresh
                 await self._refresh_after_401(generation)
                 continue
-            if self._should_retry(call, attempt, response.status_code, None):
-                await asyncio.sleep(self._backoff(attempt, core.retry_after_of(response)))
+            retry_after = core.retry_after_of(response)
+            if self._should_retry(call, attempt, response.status_code, None, retry_after):
+                await asyncio.sleep(self._backoff(attempt, retry_after))
                 attempt += 1
                 continue
             return core.parse_response(call, response)

@@ -29,6 +29,8 @@ class AuthConfig:
     user_agent: str = DEFAULT_USER_AGENT
     backoff_base: float = 0.25
     backoff_max: float = 8.0
+    # A 429/503 whose Retry-After is longer than this is raised at once, not slept through.
+    max_retry_after: float = 30.0
 
 
 @dataclass
