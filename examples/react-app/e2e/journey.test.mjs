@@ -46,7 +46,7 @@ test('example app journey', async () => {
   await page.getByText(`We sent a verification link to ${email}`).waitFor();
   await page.screenshot({ path: shotPath('02-check-mail') });
 
-  await page.getByRole('link', { name: 'dev mailbox' }).click();
+  await page.getByRole('main').getByRole('link', { name: 'dev mailbox' }).click();
   const mail = page.getByRole('listitem').filter({ hasText: email });
   await mail.getByRole('link', { name: 'Open verification link' }).waitFor();
   await page.screenshot({ path: shotPath('03-dev-mailbox') });
