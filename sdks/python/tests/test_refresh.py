@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import httpx
 import pytest
@@ -113,3 +113,23 @@ def test_sync_client_threads_share_one_refresh(archon: ArchonServer) -> None:
         assert paths.count("/api/v2/auth/refresh") == 1
         client.logout()
         assert not client.is_authenticated()
+
+
+async def test_expired_token_is_refreshed_before_the_request(archon: ArchonServer) -> None:
+    """A token the client knows has expired is refreshed first (once, for all coroutines),
+    so no request earns a 401."""
+    user = archon.create_user("user")
+    statuses: List[Tuple[str, int]] = []
+
+    async def hook(response: httpx.Response) -> None:
+        statuses.append((response.request.url.path, response.status_code))
+
+    async with ArchonAuthClient(AuthConfig(archon.base_url),
+                                event_hooks={"response": [hook]}) as client:
+        await client.login({"email": user.email, "password": user.password})
+        client._tokens.expires_at = 0.0  # as if the hour had passed
+        assert not client.is_authenticated()
+        await asyncio.gather(*(client.get_current_user() for _ in range(10)))
+        assert client.is_authenticated()
+    assert statuses.count(("/api/v2/auth/refresh", 200)) == 1
+    assert [s for p, s in statuses if p == "/api/v2/users/me"] == [200] * 10

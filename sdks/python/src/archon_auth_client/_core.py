@@ -75,6 +75,10 @@ class TokenState:
         self.expires_at = None
         self.generation += 1
 
+    def needs_refresh(self, margin: float = 5.0) -> bool:
+        return (self.refresh_token is not None and self.expires_at is not None
+                and self.expires_at - margin <= time.monotonic())
+
     def valid(self) -> bool:
         return (self.access_token is not None and self.expires_at is not None
                 and self.expires_at > time.monotonic())

@@ -53,6 +53,10 @@ class SyncArchonAuthClient(core.Base):
     def _execute(self, call: Call) -> Envelope:
         session = self._ensure_session()
         attempt, refreshed = 0, False
+        if call.auth == "user" and self._tokens.needs_refresh():
+            # Known to be expired: refresh first (single flight) instead of earning a 401.
+            refreshed = True
+            self._refresh_after_401(self._tokens.generation)
         while True:
             prepared = self._prepare(call)
             generation = self._tokens.generation

@@ -73,7 +73,7 @@ class AgentTokenVerifier:
 
     def __init__(self, base_url: str, *, http: Optional[httpx.AsyncClient] = None,
                  leeway: float = 30.0, refetch_interval: float = 30.0,
-                 max_age: float = 3600.0) -> None:
+                 max_age: float = 300.0) -> None:
         self.origin, _ = api_root(base_url)
         self._http = http
         self._own_http = http is None
