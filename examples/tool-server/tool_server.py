@@ -33,6 +33,7 @@ from starlette.routing import Route
 
 from archon_auth_client import ArchonAuthClient, AuthConfig
 from archon_auth_client.agents import CapabilityGuard, Decision, OnlineAuthorizer, path_valid
+from archon_auth_client.agents.restrictions import normalize_branch
 from archon_auth_client.agents.asgi import Scope
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -108,6 +109,14 @@ def _real_of(scope: Scope) -> Path:
     return real
 
 
+def _branch_name(value: Any) -> str:
+    """The branch as archon-auth judged it: `refs/heads/x` is the branch `x`."""
+    name = normalize_branch(str(value))
+    if name is None:
+        raise ValueError("branch is not valid UTF-8")
+    return name
+
+
 class Tools:
     """The route handlers (run only after the guard allowed the call) and the resources the
     guard asks archon-auth about."""
@@ -166,7 +175,7 @@ class Tools:
 
     # -- git
     async def branch(self, request: Request) -> JSONResponse:
-        name = str((await _body(request))["branch"])
+        name = _branch_name((await _body(request))["branch"])
         async with self.ws.git_lock:
             exists = name in (await self.ws.git("branch", "--format=%(refname:short)")).splitlines()
             await self.ws.git("checkout", "-q", *([] if exists else ["-b"]), name)
@@ -187,7 +196,7 @@ class Tools:
         return _ok(decision, commit=sha, branch=await self.ws.current_branch())
 
     async def push(self, request: Request) -> JSONResponse:
-        name = str((await _body(request))["branch"])
+        name = _branch_name((await _body(request))["branch"])
         async with self.ws.git_lock:
             await self.ws.git("push", "-q", "origin", f"refs/heads/{name}:refs/heads/{name}")
         return _ok(_decision(request), branch=name, pushed=True)

@@ -104,8 +104,8 @@ async def test_git_branch_commit_push(world: World) -> None:
     sha = r.json()["data"]["commit"]
     log = git(world.project, "log", "-1", "--format=%an%n%B")
     assert world.grant["agent_id"] in log and "Agent-Id: " + world.grant["agent_id"] in log
-    r = await world.call("/git/push", branch="feature/login")
-    assert r.status_code == 200
+    r = await world.call("/git/push", branch="refs/heads/feature/login")  # the same branch
+    assert r.status_code == 200 and r.json()["data"]["branch"] == "feature/login"
     assert git(world.remote, "rev-parse", "refs/heads/feature/login") == sha
     main_before = git(world.remote, "rev-parse", "refs/heads/main")
     refused(await world.call("/git/push", branch="main"), "branch_not_allowed")
