@@ -41,7 +41,7 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	srv := archontest.Start(t, "")
+	srv := archontest.Start(t, archontest.FixedIssuer) // IssueToken's tokens must match discovery
 	email, password := "operator@example.com", "operator passphrase for the tool server"
 	srv.CreateUser(t, email, "Operator", "admin", password)
 	user, err := archonauth.New(srv.URL)

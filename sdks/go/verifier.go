@@ -220,7 +220,7 @@ func checkHeader(token string) (*tokenHeader, error) {
 func (v *Verifier) checkClaims(payload []byte, c *AgentClaims, issuer string) error {
 	var presence map[string]json.RawMessage
 	_ = json.Unmarshal(payload, &presence)
-	for _, name := range []string{"iss", "aud", "sub", "iat", "exp", "jti", "type", "agent_id", "capabilities"} {
+	for _, name := range []string{"iss", "aud", "sub", "iat", "exp", "jti", "type"} {
 		if _, ok := presence[name]; !ok {
 			return invalid("the %s claim is missing", name)
 		}
@@ -234,8 +234,8 @@ func (v *Verifier) checkClaims(payload []byte, c *AgentClaims, issuer string) er
 		return invalid("iss is not the issuer of the discovery document")
 	case c.Type != agentTokenKind:
 		return invalid("type is not agent")
-	case c.Subject == "" || c.JTI == "" || c.AgentID == "":
-		return invalid("sub, jti or agent_id is empty")
+	case c.Subject == "" || c.JTI == "":
+		return invalid("sub or jti is empty")
 	}
 	now := v.now()
 	leeway := int64(v.leeway / time.Second)

@@ -167,7 +167,7 @@ func TestOfflineVerificationOfRealTokens(t *testing.T) {
 }
 
 func TestOfflineVerificationRefusals(t *testing.T) {
-	srv := archontest.Start(t, "")
+	srv := archontest.Start(t, archontest.FixedIssuer)
 	c := adminClient(t, srv)
 	grant := mintImplementer(t, c)
 	v := newVerifier(t, srv, archonauth.WithLeeway(0))

@@ -38,6 +38,11 @@ const RelaxedRateLimits = `rate_limits:
     documentation: {per_ip: "1000000/second"}
 `
 
+// FixedIssuer is a tokens block that pins the issuer. Start a server with it to use IssueToken: by
+// default the issuer is the server's public URL, which the CLI cannot know for a server listening on
+// a port chosen at start, so CLI-minted tokens would carry http://127.0.0.1:8181 and fail to verify.
+const FixedIssuer = "tokens:\n  issuer: \"archon-test-issuer\"\n"
+
 // Server is a running `archon-auth serve`.
 type Server struct {
 	URL     string // http://127.0.0.1:PORT
@@ -203,7 +208,8 @@ func (s *Server) CreateServiceClient(t testing.TB, name string) (id, secret stri
 	return out.ClientID, out.ClientSecret
 }
 
-// IssueToken mints a token with the server's current key (`tokens issue`).
+// IssueToken mints a token with the server's current key (`tokens issue`). The server must have been
+// started with FixedIssuer for the token's iss to match discovery.
 func (s *Server) IssueToken(t testing.TB, kind, subject string, ttl time.Duration) string {
 	t.Helper()
 	out := s.Run(t, "", "tokens", "issue", "--kind", kind, "--subject", subject, "--ttl", fmt.Sprint(int(ttl.Seconds())))
