@@ -217,7 +217,10 @@ export class SessionManager {
     const s = this.session;
     if (!this.opts.autoRefresh || !s) return;
     const margin = this.marginMs(s);
-    const jitter = Math.random() * Math.min(5_000, margin / 2);
+    // Jitter spreads the tabs' timers, but only over the last tenth of the usable window: the
+    // earliest of N timers decides when the refresh happens, so a wide jitter would shorten every window.
+    const usable = Math.max(0, this.lifetimeMs - margin);
+    const jitter = Math.random() * Math.min(5_000, usable * 0.1);
     const delay = Math.max(0, s.expiresAt - margin - jitter - Date.now());
     this.timer = setTimeout(() => {
       if (this.session === s) void this.refresh(s.accessToken).catch(() => undefined);
