@@ -191,3 +191,19 @@ async def test_introspect_and_revoke_as_a_service_client(operator: ArchonAuthCli
     assert (await tool_client.introspect(grant["agent_token"]))["active"] is False
     d = await tool_client.verify_capability("file:read", {"path": "/project/src/a"}, token=grant["agent_token"])
     assert d["reason"] == "token_revoked"
+
+
+async def test_offline_and_online_refuse_a_bad_size(operator: ArchonAuthClient,
+                                                    tool_client: ArchonAuthClient,
+                                                    archon: ArchonServer) -> None:
+    grant = await operator.authenticate_agent("code_implementer", ["file:write"], TASK)
+    verifier = AgentTokenVerifier(archon.base_url)
+    try:
+        offline = await OfflineAuthorizer(verifier)(grant["agent_token"], "file:write",
+                                                    {"path": "/project/src/a", "size": -1})
+    finally:
+        await verifier.aclose()
+    assert (offline.allowed, offline.reason) == (False, "invalid_resource")
+    online = await OnlineAuthorizer(tool_client)(grant["agent_token"], "file:write",
+                                                 {"path": "/project/src/a", "size": -1})
+    assert (online.allowed, online.reason) == (False, "VALIDATION_INVALID_FORMAT")

@@ -174,9 +174,14 @@ class OfflineAuthorizer:
         if not isinstance(caps, list) or capability not in caps:
             return replace(base, reason="capability_not_granted")
         try:
-            reason = decide(parse_restrictions(claims.get("restrictions", {})), resource)
+            restrictions = parse_restrictions(claims.get("restrictions", {}))
         except RestrictionsError:
             return replace(base, reason="restrictions_invalid")
+        try:
+            reason = decide(restrictions, resource)
+        except RestrictionsError:
+            # A resource the verify endpoint would answer 400 for (e.g. a size of -1).
+            return replace(base, reason="invalid_resource")
         return replace(base, allowed=reason == "allowed", reason=reason)
 
 
