@@ -164,6 +164,11 @@ func TestRefreshIsSingleFlight(t *testing.T) {
 		t.Fatalf("failures %d; tokens rotated: access %v, refresh %v", failures.Load(),
 			after.AccessToken != before.AccessToken, after.RefreshToken != before.RefreshToken)
 	}
+	// The server's own record agrees: one refresh audit row for the session.
+	events, err := c.AuditEvents(ctx, archonauth.AuditParams{Event: "refresh"})
+	if err != nil || len(events.Items) != 1 || events.Items[0].Outcome != "rotated" {
+		t.Fatalf("refresh audit rows: %+v %v", events, err)
+	}
 	if got := counter.count("GET /api/v2/users/me"); got < 100 || got > 200 {
 		t.Fatalf("%d GET /users/me, want 100..200 (each call at most once more after the refresh)", got)
 	}

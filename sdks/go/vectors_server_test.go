@@ -48,7 +48,7 @@ func nonNil(s []string) []string {
 
 type serverCase struct {
 	c        vectorCase
-	kind     string // decision or within
+	kind     string // decision, within or narrow
 	typeName string
 }
 
@@ -90,6 +90,12 @@ func buildCatalog(t *testing.T, f vectorFile) (map[string]catalogType, []serverC
 					continue
 				}
 				cases = append(cases, serverCase{c, "within", typeFor(r)})
+			case g.Kind == "narrow":
+				r, err := ParseRestrictions(c.Input.Parent)
+				if err != nil {
+					t.Fatalf("%s: %v", c.ID, err)
+				}
+				cases = append(cases, serverCase{c, "narrow", typeFor(r)})
 			}
 		}
 	}
@@ -126,10 +132,13 @@ func TestSharedVectorsAgainstTheServer(t *testing.T) {
 	asked := 0
 	for _, sc := range cases {
 		asked++
-		if sc.kind == "decision" {
+		switch sc.kind {
+		case "decision":
 			checkServerDecision(t, c, tokens[sc.typeName], sc.c)
-		} else {
+		case "within":
 			checkServerWithin(t, c, tokens[sc.typeName], sc.typeName, sc.c)
+		case "narrow":
+			checkServerNarrow(t, c, tokens[sc.typeName], sc.typeName, sc.c)
 		}
 	}
 	t.Logf("%d vectors asked of the server", asked)
@@ -177,5 +186,39 @@ func checkServerWithin(t *testing.T, c *Client, token, typeName string, vc vecto
 		t.Errorf("%s (%s): the server refused: %v", vc.ID, vc.Note, err)
 	case err != nil && !errors.As(err, &apiErr):
 		t.Errorf("%s: %v", vc.ID, err)
+	}
+}
+
+func checkServerNarrow(t *testing.T, c *Client, token, typeName string, vc vectorCase) {
+	requested, err := ParseRestrictions(vc.Input.Requested)
+	if err != nil {
+		t.Fatalf("%s: %v", vc.ID, err)
+	}
+	req := AgentDelegateRequest{AgentType: typeName, CapabilitiesRequested: []string{"file:read"},
+		Restrictions: &AgentRestrictionsRequest{FilePaths: requested.FilePaths, GitBranches: requested.GitBranches}}
+	if requested.MaxFileSize != nil {
+		req.Restrictions.MaxFileSize = FormatSize(*requested.MaxFileSize)
+	}
+	grant, err := c.DelegateAgent(context.Background(), token, req)
+	if (err == nil) != vc.Expected.Allowed {
+		t.Errorf("%s (%s): the server answered %v, the vector allowed=%v", vc.ID, vc.Note, err, vc.Expected.Allowed)
+		return
+	}
+	if err != nil {
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.Details["reason"] != "restrictions_wider_than_parent" {
+			t.Errorf("%s: refused for another reason: %v", vc.ID, err)
+		}
+		return
+	}
+	want, _ := ParseRestrictions(vc.Expected.Restrictions)
+	if want.MaxFileSize == nil { // the catalog's stand-in for "no limit" is inherited
+		n := MaxSizeBytes
+		want.MaxFileSize = &n
+	}
+	got, _ := json.Marshal(grant.Restrictions)
+	exp, _ := json.Marshal(want)
+	if string(got) != string(exp) {
+		t.Errorf("%s (%s): the server gave %s, the vector %s", vc.ID, vc.Note, got, exp)
 	}
 }
