@@ -87,8 +87,10 @@ async def test_429_backoff_without_retry_after_is_exponential(flaky_factory: Lis
         await client.get_sessions()
     times = [t for _, t in flaky.requests]
     gaps = [b - a for a, b in zip(times, times[1:])]
-    # attempt n waits in [base*2^n/2, base*2^n]: 0.05-0.1, 0.1-0.2, 0.2-0.4
-    assert 0.05 <= gaps[0] < 0.3 and 0.1 <= gaps[1] < 0.4 and 0.2 <= gaps[2] < 0.6, gaps
+    # attempt n waits in [base*2^n/2, base*2^n]: 0.05-0.1, 0.1-0.2, 0.2-0.4 (upper bounds loose:
+    # a loaded CI machine may be slow, never fast)
+    assert gaps[0] >= 0.05 and gaps[1] >= 0.1 and gaps[2] >= 0.2, gaps
+    assert gaps[2] < 2.0, gaps
 
 
 async def test_post_is_not_retried(flaky_factory: List[Flaky]) -> None:
