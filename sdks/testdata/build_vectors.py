@@ -150,6 +150,16 @@ PATHS = [
     (IMPL, {"path": "/project/src" + "/a" * 2042}, "allowed", "4096 bytes of one-letter segments"),
     (paths_only("/**" + "/a" * 509 + "/b"), {"path": "/a" * 2048}, "path_not_allowed",
      "longest path against a 1024-byte pattern built to backtrack; must stay cheap"),
+    # Appended later (ids above stay stable).
+    (IMPL, {"path": "C:/project/src/app.ts"}, "invalid_path", "a Windows drive letter: not absolute"),
+    (IMPL, {"path": "C:\\project\\src\\app.ts"}, "invalid_path", "a Windows path with backslashes"),
+    (IMPL, {"path": "/project/src/app.ts::$DATA"}, "allowed",
+     "an NTFS stream suffix is just characters of a name: the rules are lexical"),
+    (IMPL, {"path": "/project/src/app.ts%00"}, "invalid_path", "an encoded NUL"),
+    (IMPL, {"path": "/project/src/\u00ad.env"}, "allowed", "SOFT HYPHEN is format (Cf), not control"),
+    (IMPL, {"path": "/project/src/\ufeffapp.ts"}, "allowed", "a byte order mark inside a name is an ordinary code point"),
+    (IMPL, {"path": "/project/src/.git/config"}, "allowed", "names starting with '.' are ordinary"),
+    (IMPL, {"path": "/project/src/a\rb"}, "invalid_path", "a carriage return"),
 ]
 
 INVALID_UTF8 = [  # hex of raw bytes: texts that no JSON string can carry
@@ -233,6 +243,13 @@ BRANCHES = [
     (branches_only("refs/heads/feature/*"), {"branch": "feature/login"}, "allowed", "a pattern with refs/heads/"),
     (branches_only("feat*"), {"branch": "feature"}, "allowed", ""),
     (NONE, {"branch": "main"}, "branch_not_allowed", "an empty git_branches denies every branch"),
+    # Appended later (ids above stay stable).
+    (IMPL, {"branch": "feature/%2e%2e"}, "allowed", "'%' is an ordinary character of a branch name: nothing is decoded"),
+    (IMPL, {"branch": "feature/login\u200b"}, "allowed", "ZERO WIDTH SPACE is not a space or a control character"),
+    (branches_only("main"), {"branch": "main\u200b"}, "branch_not_allowed", "a zero-width look-alike of main"),
+    (IMPL, {"branch": "feature/.."}, "invalid_branch", "'..' as a component"),
+    (IMPL, {"branch": "feature/x\\"}, "invalid_branch", "a trailing backslash"),
+    (IMPL, {"branch": "refs/heads/feature/x "}, "invalid_branch", "a trailing space after refs/heads/"),
 ]
 
 SIZES = [
@@ -258,6 +275,9 @@ SIZES = [
     ({"max_file_size": "9007199254740991B"}, {"size": MAX}, "allowed", "2^53 - 1 as a string"),
     ({"max_file_size": "8388607GB"}, {"size": MAX}, "size_exceeds_limit", "8388607GB = 2^53 - 2^30"),
     ({"max_file_size": "8796093022207KB"}, {"size": MAX - 1023}, "allowed", ""),
+    # Appended later (ids above stay stable).
+    (IMPL, {"size": "10mb"}, "allowed", "a lower-case size string in the resource, equal to the limit"),
+    (IMPL, {"size": "1GB"}, "size_exceeds_limit", ""),
 ]
 
 RESTRICTIONS_INVALID = [  # the claim does not parse: every resource is refused
