@@ -129,6 +129,19 @@ func (c *Client) Discovery(ctx context.Context) (*Discovery, error) {
 	return result(&out, err)
 }
 
+// JWKS reads the published signing keys (GET /.well-known/jwks.json). A Verifier does this itself.
+func (c *Client) JWKS(ctx context.Context) (*JWKSet, error) {
+	var out JWKSet
+	_, err := c.do(ctx, call{method: http.MethodGet, path: "/.well-known/jwks.json", raw: true}, &out)
+	return result(&out, err)
+}
+
+// Live reports GET /health/live: nil while the process serves.
+func (c *Client) Live(ctx context.Context) error {
+	_, err := c.do(ctx, call{method: http.MethodGet, path: "/health/live"}, nil)
+	return err
+}
+
 // Health reads GET /health. An unhealthy server answers 503, returned as an *Error.
 func (c *Client) Health(ctx context.Context) (*HealthReport, error) {
 	var out HealthReport

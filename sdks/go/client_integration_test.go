@@ -248,12 +248,24 @@ func TestBaseURLFormsAndContext(t *testing.T) {
 			t.Fatalf("%s: register {}: %v", base, err)
 		}
 	}
+	c := newClient(t, srv)
+	keys, err := c.JWKS(context.Background())
+	if err != nil || len(keys.Keys) < 2 || c.Live(context.Background()) != nil || c.Ready(context.Background()) != nil {
+		t.Fatalf("jwks %+v, live, ready: %v", keys, err)
+	}
+	algs := map[string]bool{}
+	for _, k := range keys.Keys {
+		algs[k.Alg] = k.Kid != "" && k.Use == "sig"
+	}
+	if !algs["RS256"] || !algs["ES256"] {
+		t.Fatalf("the default key set has an RS256 access key and an ES256 agent key: %+v", keys)
+	}
 	if _, err := archonauth.New("ftp://example.com"); err == nil {
 		t.Fatal("an ftp base URL was accepted")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := newClient(t, srv).Health(ctx)
+	_, err = c.Health(ctx)
 	if !errors.Is(err, archonauth.CodeNetwork) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled call: %v", err)
 	}

@@ -298,6 +298,24 @@ func (a *Actor) Chain() []string {
 	return out
 }
 
+// JWKSet is the published key set: one key per token kind, two during a rotation.
+type JWKSet struct {
+	Keys []JWK `json:"keys"`
+}
+
+// JWK is one public key (RSA: N, E; EC: Crv, X, Y; OKP: Crv, X).
+type JWK struct {
+	Kty string `json:"kty"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	N   string `json:"n,omitempty"`
+	E   string `json:"e,omitempty"`
+	Crv string `json:"crv,omitempty"`
+	X   string `json:"x,omitempty"`
+	Y   string `json:"y,omitempty"`
+}
+
 // HealthReport is GET /health's data.
 type HealthReport struct {
 	Status        string                 `json:"status"`
