@@ -35,46 +35,7 @@ func TestAdministrationAndGrants(t *testing.T) {
 		t.Fatalf("a user listing users: %v", err)
 	}
 
-	// A plain user runs no agent type until a grant says so.
-	types, err := member.AgentTypes(ctx)
-	if err != nil || len(types) == 0 || types[0].Runnable {
-		t.Fatalf("agent types: %d %v", len(types), err)
-	}
-	_, err = member.AuthenticateAgent(ctx, archonauth.AgentAuthenticateRequest{AgentType: "code_reviewer", CapabilitiesRequested: []string{"file:read"}})
-	if !errors.Is(err, archonauth.CodeAgentUnauthorized) {
-		t.Fatalf("authenticate without a grant: %v", err)
-	}
-	grants, err := admin.ReplaceRoleAgentGrants(ctx, "user", []archonauth.AgentGrant{{AgentType: "code_reviewer", Capabilities: []string{"file:read"}}})
-	if err != nil || grants.Role != "user" || len(grants.Grants) != 1 {
-		t.Fatalf("replace grants: %+v %v", grants, err)
-	}
-	if g, err := admin.RoleAgentGrants(ctx, "user"); err != nil || g.Grants[0].AgentType != "code_reviewer" {
-		t.Fatalf("read grants: %+v %v", g, err)
-	}
-	grant, err := member.AuthenticateAgent(ctx, archonauth.AgentAuthenticateRequest{AgentType: "code_reviewer",
-		CapabilitiesRequested: []string{"file:read", "pr:write"}})
-	if err != nil || len(grant.CapabilitiesGranted) != 1 || grant.DenialReasons["pr:write"] == "" {
-		t.Fatalf("authenticate under the ceiling: %+v %v", grant, err)
-	}
-	tokens, err := member.AgentTokens(ctx)
-	if err != nil || len(tokens.Items) != 1 || tokens.Items[0].AgentID != grant.AgentID || tokens.Items[0].ParentAgentID != nil {
-		t.Fatalf("agent tokens: %+v %v", tokens, err)
-	}
-
-	// Introspection as an administrator, then RFC 7009 revocation by the holder.
-	in, err := admin.Introspect(ctx, grant.AgentToken, "agent_token")
-	if err != nil || !in.Active || in.AgentID != grant.AgentID || in.TokenType != "agent_token" {
-		t.Fatalf("introspect: %+v %v", in, err)
-	}
-	if err := member.Revoke(ctx, grant.AgentToken, "agent_token"); err != nil {
-		t.Fatal(err)
-	}
-	if in, err = admin.Introspect(ctx, grant.AgentToken, ""); err != nil || in.Active {
-		t.Fatalf("introspect after revoke: %+v %v", in, err)
-	}
-	if d, err := member.VerifySelf(ctx, grant.AgentToken, archonauth.AgentVerifyRequest{Capability: "file:read"}); !errors.Is(err, archonauth.CodeAuthTokenInvalid) {
-		t.Fatalf("a revoked agent asking about itself: %+v %v", d, err)
-	}
+	checkGrantsAndIntrospection(t, admin, member)
 
 	// Sessions and deactivation.
 	sessions, err := admin.UserSessions(ctx, id)
@@ -135,5 +96,51 @@ func TestPasswordResetAndSessionRevocation(t *testing.T) {
 	}
 	if err := a.ResendVerification(ctx, email); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkGrantsAndIntrospection: a role grant lets a plain user run a type under a ceiling; the token
+// is listed, introspected, revoked by its holder (RFC 7009) and then refused.
+func checkGrantsAndIntrospection(t *testing.T, admin, member *archonauth.Client) {
+	ctx := context.Background()
+	// A plain user runs no agent type until a grant says so.
+	types, err := member.AgentTypes(ctx)
+	if err != nil || len(types) == 0 || types[0].Runnable {
+		t.Fatalf("agent types: %d %v", len(types), err)
+	}
+	_, err = member.AuthenticateAgent(ctx, archonauth.AgentAuthenticateRequest{AgentType: "code_reviewer", CapabilitiesRequested: []string{"file:read"}})
+	if !errors.Is(err, archonauth.CodeAgentUnauthorized) {
+		t.Fatalf("authenticate without a grant: %v", err)
+	}
+	grants, err := admin.ReplaceRoleAgentGrants(ctx, "user", []archonauth.AgentGrant{{AgentType: "code_reviewer", Capabilities: []string{"file:read"}}})
+	if err != nil || grants.Role != "user" || len(grants.Grants) != 1 {
+		t.Fatalf("replace grants: %+v %v", grants, err)
+	}
+	if g, err := admin.RoleAgentGrants(ctx, "user"); err != nil || g.Grants[0].AgentType != "code_reviewer" {
+		t.Fatalf("read grants: %+v %v", g, err)
+	}
+	grant, err := member.AuthenticateAgent(ctx, archonauth.AgentAuthenticateRequest{AgentType: "code_reviewer",
+		CapabilitiesRequested: []string{"file:read", "pr:write"}})
+	if err != nil || len(grant.CapabilitiesGranted) != 1 || grant.DenialReasons["pr:write"] == "" {
+		t.Fatalf("authenticate under the ceiling: %+v %v", grant, err)
+	}
+	tokens, err := member.AgentTokens(ctx)
+	if err != nil || len(tokens.Items) != 1 || tokens.Items[0].AgentID != grant.AgentID || tokens.Items[0].ParentAgentID != nil {
+		t.Fatalf("agent tokens: %+v %v", tokens, err)
+	}
+
+	// Introspection as an administrator, then RFC 7009 revocation by the holder.
+	in, err := admin.Introspect(ctx, grant.AgentToken, "agent_token")
+	if err != nil || !in.Active || in.AgentID != grant.AgentID || in.TokenType != "agent_token" {
+		t.Fatalf("introspect: %+v %v", in, err)
+	}
+	if err := member.Revoke(ctx, grant.AgentToken, "agent_token"); err != nil {
+		t.Fatal(err)
+	}
+	if in, err = admin.Introspect(ctx, grant.AgentToken, ""); err != nil || in.Active {
+		t.Fatalf("introspect after revoke: %+v %v", in, err)
+	}
+	if d, err := member.VerifySelf(ctx, grant.AgentToken, archonauth.AgentVerifyRequest{Capability: "file:read"}); !errors.Is(err, archonauth.CodeAuthTokenInvalid) {
+		t.Fatalf("a revoked agent asking about itself: %+v %v", d, err)
 	}
 }
