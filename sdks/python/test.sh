@@ -20,6 +20,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 VPY="$VENV/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# setuptools' build/ keeps modules deleted from src/: never install from a stale one.
+rm -rf "$HERE/build"
 "$VPY" -m pip install -q "$HERE[test]"
 # The package itself is reinstalled every run (not editable): the tests use what a user gets.
 "$VPY" -m pip install -q --no-deps --force-reinstall "$HERE"
