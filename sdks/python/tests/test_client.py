@@ -1,6 +1,7 @@
 """The async client's user journey against the real server."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, List
 
 import httpx
@@ -29,6 +30,9 @@ async def test_register_verify_login_profile_logout(archon: ArchonServer) -> Non
         assert result["data"]["user"]["name"] == "Jo Journey"
         assert client.is_authenticated() and client.get_access_token()
         assert client.refresh_token, "the refresh token must be kept (the spec's sketch lost it)"
+        assert client.token_expiry is not None
+        lifetime = (client.token_expiry - datetime.now(timezone.utc)).total_seconds()
+        assert 3500 < lifetime <= 3600, lifetime
 
         me = await client.get_current_user()
         assert isinstance(me, User) and me.email == email and me.roles == ["user"]

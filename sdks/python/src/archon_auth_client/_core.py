@@ -6,6 +6,7 @@ import base64
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Dict, Literal, Mapping, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
@@ -59,6 +60,7 @@ class TokenState:
     session_id: Optional[str] = None
     # Monotonic deadline, so a wall-clock jump cannot make a token look valid.
     expires_at: Optional[float] = None
+    expiry: Optional[datetime] = None  # the same moment on the wall clock, for display
     generation: int = 0
 
     def store(self, data: Mapping[str, Any]) -> None:
@@ -67,12 +69,14 @@ class TokenState:
             self.refresh_token = str(data["refresh_token"])
         if data.get("session_id"):
             self.session_id = str(data["session_id"])
-        self.expires_at = time.monotonic() + float(data.get("expires_in", 0))
+        lifetime = float(data.get("expires_in", 0))
+        self.expires_at = time.monotonic() + lifetime
+        self.expiry = datetime.now(timezone.utc) + timedelta(seconds=lifetime)
         self.generation += 1
 
     def clear(self) -> None:
         self.access_token = self.refresh_token = self.session_id = None
-        self.expires_at = None
+        self.expires_at = self.expiry = None
         self.generation += 1
 
     def needs_refresh(self, margin: float = 5.0) -> bool:
@@ -118,6 +122,11 @@ class Base:
     @refresh_token.setter
     def refresh_token(self, value: Optional[str]) -> None:
         self._tokens.refresh_token = value
+
+    @property
+    def token_expiry(self) -> Optional[datetime]:
+        """When the access token expires (UTC), as the spec's client exposes it."""
+        return self._tokens.expiry
 
     @property
     def session_id(self) -> Optional[str]:
