@@ -46,6 +46,7 @@ archon::Expected<archon::Config, std::string> resolve_config(std::string config_
   if (const char* e = env("ARCHON_AUTH_REDIS_URL")) config.redis.url = e;
   if (!data_dir_flag.empty()) config.data_dir = data_dir_flag;
   else if (const char* e = env("ARCHON_AUTH_DATA_DIR")) config.data_dir = e;
+  archon::resolve_public_url(config.tokens, config.server.listen);
   return config;
 }
 

@@ -4,6 +4,7 @@
 
 #include "api/authn.hpp"
 #include "http/exchange.hpp"
+#include "store/store_errors.hpp"
 
 namespace archon::api {
 namespace {
@@ -12,6 +13,27 @@ using http::FieldType;
 
 http::Pagination pagination(const PageQuery& p, std::int64_t total) {
   return {static_cast<std::uint64_t>(p.page), static_cast<std::uint64_t>(p.limit), static_cast<std::uint64_t>(total)};
+}
+
+// The OpenAPI document's UserId: "user_" and at least one of [A-Za-z0-9_-].
+bool is_user_id(std::string_view id) {
+  if (id.size() <= 5 || id.size() > 128 || !id.starts_with("user_")) return false;
+  return std::all_of(id.begin() + 5, id.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+}
+
+// The store's admin update; nullopt (answered 409 USER_LAST_ADMIN, nothing written) when it
+// would leave no active administrator. Otherwise the ids of the sessions it revoked.
+std::optional<std::vector<std::string>> update_user(http::Exchange& ex, const Services& svc, const std::string& id,
+                                                    const std::optional<std::string>& name,
+                                                    const std::optional<std::vector<std::string>>& roles,
+                                                    const std::optional<bool>& active) {
+  try {
+    return svc.identity_store->update_user_admin(id, name, roles, active, tokens::system_epoch_seconds());
+  } catch (const store::LastAdminRemoval&) {
+    ex.fail(ApiError::make(ErrorCode::kUserLastAdmin,
+                           {{"user_id", "Is the last active administrator: give another account the admin role first"}}));
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -108,8 +130,9 @@ void register_admin_routes(http::Router& router, const Services& svc) {
           ex.fail(ApiError::make(ErrorCode::kValidationConstraintViolation, std::move(problems)));
           co_return;
         }
-        auto revoked = svc.identity_store->update_user_admin(id, name, roles, active, tokens::system_epoch_seconds());
-        identity::deny_sessions(*svc.identity_context, revoked);
+        auto revoked = update_user(ex, svc, id, name, roles, active);
+        if (!revoked) co_return;
+        identity::deny_sessions(*svc.identity_context, *revoked);
         boost::json::object changed;
         if (name) changed["name"] = true;
         if (roles) changed["roles"] = boost::json::value_from(*roles);
@@ -127,11 +150,11 @@ void register_admin_routes(http::Router& router, const Services& svc) {
       ex.fail(ApiError::make(ErrorCode::kUserNotFound));
       co_return;
     }
-    auto revoked = svc.identity_store->update_user_admin(id, std::nullopt, std::nullopt, false,
-                                                         tokens::system_epoch_seconds());
-    identity::deny_sessions(*svc.identity_context, revoked);
+    auto revoked = update_user(ex, svc, id, std::nullopt, std::nullopt, false);
+    if (!revoked) co_return;
+    identity::deny_sessions(*svc.identity_context, *revoked);
     svc.audit->record(request_info(ex), "admin_user_deactivate", "success", caller->subject, id,
-                      {{"revoked_sessions", revoked.size()}});
+                      {{"revoked_sessions", revoked->size()}});
     ex.reply_no_content();
   });
 
@@ -170,7 +193,13 @@ void register_admin_routes(http::Router& router, const Services& svc) {
     store::AuditQuery q;
     q.page = page->page;
     q.limit = page->limit;
-    if (rest.count("user_id")) q.user_id = rest["user_id"];
+    if (rest.count("user_id")) {
+      if (!is_user_id(rest["user_id"])) {
+        ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, {{"user_id", "Must be an account id (user_...)"}}));
+        co_return;
+      }
+      q.user_id = rest["user_id"];
+    }
     if (rest.count("event")) q.event = rest["event"];
     svc.audit->flush();  // events recorded by earlier requests are readable now
     auto [events, total] = svc.identity_store->list_audit(q);

@@ -35,6 +35,23 @@ std::vector<std::string> string_list(const boost::json::object& body, const char
   return out;
 }
 
+// task_context is the caller's free-form description of the task, except estimated_duration,
+// which bounds the token's lifetime: a value of the wrong type or out of range is refused by
+// name, never read as "no bound" (that would buy the longest lifetime).
+constexpr std::int64_t kMaxEstimatedDuration = 31536000;  // a year: longer is not an estimate
+boost::json::object task_context(const boost::json::object& body, boost::json::object& problems) {
+  auto tc = body.if_contains("task_context");
+  if (!tc || !tc->is_object()) return {};
+  if (auto d = tc->get_object().if_contains("estimated_duration")) {
+    bool ok = (d->is_int64() && d->get_int64() >= 1 && d->get_int64() <= kMaxEstimatedDuration) ||
+              (d->is_uint64() && d->get_uint64() >= 1 && d->get_uint64() <= kMaxEstimatedDuration);
+    if (!ok)
+      problems["task_context.estimated_duration"] =
+          "Must be an integer number of seconds from 1 to " + std::to_string(kMaxEstimatedDuration);
+  }
+  return tc->get_object();
+}
+
 boost::json::object minted_json(const agents::MintedAgentToken& m) {
   boost::json::array denied;
   boost::json::object reasons;
@@ -103,7 +120,7 @@ void register_agent_routes(http::Router& router, const Services& svc) {
         boost::json::object problems;
         agents::AuthenticateRequest req{std::string(body.at("agent_type").as_string()),
                                         string_list(body, "capabilities_requested", problems), {}};
-        if (auto tc = body.if_contains("task_context"); tc && tc->is_object()) req.task_context = tc->as_object();
+        req.task_context = task_context(body, problems);
         if (!problems.empty()) {
           ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
           co_return;
@@ -141,7 +158,7 @@ void register_agent_routes(http::Router& router, const Services& svc) {
         agents::DelegateRequest req{std::string(body.at("agent_type").as_string()),
                                     string_list(body, "capabilities_requested", problems), std::nullopt, {}};
         if (auto r = body.if_contains("restrictions"); r && r->is_object()) req.restrictions = r->as_object();
-        if (auto tc = body.if_contains("task_context"); tc && tc->is_object()) req.task_context = tc->as_object();
+        req.task_context = task_context(body, problems);
         if (!problems.empty()) {
           ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
           co_return;

@@ -27,6 +27,13 @@ bool flag(const boost::json::object& body, const char* key) {
   return it != body.end() && it->value().is_bool() && it->value().get_bool();
 }
 
+// The email fields of login, resend and reset: text with a control character is refused as
+// input (400) before any account is looked up or counted.
+std::optional<ApiError> email_format_problem(const boost::json::object& body) {
+  if (!identity::has_control_character(str(body, "email"))) return std::nullopt;
+  return ApiError::make(ErrorCode::kValidationInvalidFormat, {{"email", "Must not contain control characters"}});
+}
+
 constexpr std::string_view kCookiePath = "/api/v2/auth";
 
 void set_refresh_cookie(http::Exchange& ex, const std::string& token, std::int64_t max_age) {
@@ -108,6 +115,10 @@ void register_auth_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::post, "/api/v2/auth/verify-email/resend",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        if (auto bad = email_format_problem(ex.body())) {
+          ex.fail(std::move(*bad));
+          co_return;
+        }
         if (auto limited = ex.limit_subject(identity::account_key(str(ex.body(), "email")))) {
           ex.fail(std::move(*limited));
           co_return;
@@ -122,6 +133,10 @@ void register_auth_routes(http::Router& router, const Services& svc) {
       http::Verb::post, "/api/v2/auth/login",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
         const auto& body = ex.body();
+        if (auto bad = email_format_problem(body)) {
+          ex.fail(std::move(*bad));
+          co_return;
+        }
         // per_user: the account being logged into, whichever address the attempts come from.
         if (auto limited = ex.limit_subject(identity::account_key(str(body, "email")))) {
           ex.fail(std::move(*limited));
@@ -169,7 +184,9 @@ void register_auth_routes(http::Router& router, const Services& svc) {
         if (from_cookie) {
           token = cookie_refresh_token(ex.request());
           if (token.empty()) {
-            ex.fail(ApiError::make(ErrorCode::kValidationRequiredField,
+            // No credential at all: the request is well formed (the body is optional), it just
+            // does not authenticate, like any other request without its token.
+            ex.fail(ApiError::make(ErrorCode::kAuthTokenInvalid, "No refresh token was sent",
                                    {{"refresh_token", "Send the refresh_token cookie or a refresh_token field"}}));
             co_return;
           }
@@ -224,6 +241,10 @@ void register_auth_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::post, "/api/v2/auth/password-reset",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        if (auto bad = email_format_problem(ex.body())) {
+          ex.fail(std::move(*bad));
+          co_return;
+        }
         if (auto limited = ex.limit_subject(identity::account_key(str(ex.body(), "email")))) {
           ex.fail(std::move(*limited));
           co_return;

@@ -4,6 +4,9 @@
 
 #include <sodium.h>
 
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/pct_string_view.hpp>
+
 #include "crypto/random.hpp"
 
 namespace archon::api {
@@ -15,6 +18,17 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) {
     if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
       return false;
   return true;
+}
+
+// RFC 6749 §2.3.1: the client id and secret inside HTTP Basic are each
+// application/x-www-form-urlencoded ("svc%5Fabc" is "svc_abc", '+' is a space). Ids that need
+// no encoding decode to themselves, so clients that send them raw keep working.
+std::optional<std::string> form_decode(std::string_view encoded) {
+  auto pct = boost::urls::make_pct_string_view(encoded);
+  if (!pct) return std::nullopt;  // a stray '%' or a bad escape
+  boost::urls::encoding_opts form;
+  form.space_as_plus = true;
+  return pct->decode(form);
 }
 
 ApiError unauthenticated(const char* why) {
@@ -58,16 +72,22 @@ Expected<std::optional<Caller>, ApiError> authenticate_caller(const http::Reques
     decoded.resize(len);
     auto colon = decoded.find(':');
     if (colon == std::string::npos || colon == 0) return Unexpected{unauthenticated("Malformed Basic credentials")};
-    std::string client_id = decoded.substr(0, colon);
-    std::string presented = hash_client_secret(std::string_view(decoded).substr(colon + 1));
+    auto client_id = form_decode(std::string_view(decoded).substr(0, colon));
+    auto secret = form_decode(std::string_view(decoded).substr(colon + 1));
     sodium_memzero(decoded.data(), decoded.size());
-    auto client = clients.find_service_client(client_id);
+    if (!client_id || !secret || client_id->empty()) {
+      if (secret) sodium_memzero(secret->data(), secret->size());
+      return Unexpected{unauthenticated("Malformed Basic credentials")};
+    }
+    std::string presented = hash_client_secret(*secret);
+    sodium_memzero(secret->data(), secret->size());
+    auto client = clients.find_service_client(*client_id);
     // Compare against a fixed hash when the client is unknown, so timing does not tell.
     static const std::string kNoClient = hash_client_secret("no such client");
     const std::string& expected = client ? client->secret_hash : kNoClient;
     bool match = crypto::constant_time_equal(expected, presented);
     if (!client || !match || client->disabled_at) return Unexpected{unauthenticated("Unknown client or wrong secret")};
-    return std::optional<Caller>{Caller{Caller::Kind::kServiceClient, client_id}};
+    return std::optional<Caller>{Caller{Caller::Kind::kServiceClient, std::move(*client_id)}};
   }
 
   std::string_view token = bearer_token(request);

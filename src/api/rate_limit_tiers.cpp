@@ -33,6 +33,7 @@ constexpr TierEntry kTable[] = {
     {V::get, "/docs/{asset}", kDocs},
     {V::get, "/.well-known/jwks.json", kDocs},
     {V::get, "/.well-known/openid-configuration", kDocs},
+    {V::get, "/.well-known/oauth-authorization-server", kDocs},
     {V::post, "/api/v2/auth/introspect", kUser},            // per caller (client id or admin)
     {V::post, "/api/v2/auth/revoke", kUser, true},          // possession only: per address
     {V::post, "/api/v2/auth/register", kRegister},

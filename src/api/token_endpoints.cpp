@@ -1,13 +1,18 @@
 // POST /api/v2/auth/introspect (RFC 7662) and /api/v2/auth/revoke (RFC 7009). Both take
-// `token` and an optional `token_type_hint`, form-encoded as the RFCs define or as JSON as the
-// rest of this API is; both answer in the envelope.
+// `token`, an optional `token_type_hint` and (RFC 6749 §2.3.1, public clients) an optional
+// `client_id`, form-encoded as the RFCs define or as JSON as the rest of this API is.
+// The request's style picks the answer's: a form request (what OAuth libraries send) gets
+// RFC 7662's plain JSON object with `active` at the top; a JSON request gets the envelope.
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse_query.hpp>
+
+#include <set>
 
 #include "api/authn.hpp"
 #include "api/caller_auth.hpp"
 #include "crypto/random.hpp"
 #include "api/routes.hpp"
+#include "core/json_writer.hpp"
 #include "core/log.hpp"
 #include "http/exchange.hpp"
 #include "http/json_body.hpp"
@@ -18,6 +23,8 @@ namespace {
 struct TokenRequest {
   std::string token;
   std::string token_type_hint;
+  std::optional<std::string> client_id;
+  bool form = false;  // form-encoded (OAuth style) rather than JSON
 };
 
 bool is_form(std::string_view content_type) {
@@ -37,22 +44,23 @@ Expected<TokenRequest, ApiError> read_token_request(const http::Request& req) {
     auto params = boost::urls::parse_query(req.body());
     if (!params) return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, {{"body", "Malformed form"}})};
     boost::json::object unknown;
-    bool seen_token = false, seen_hint = false;
+    std::set<std::string> seen;
     boost::urls::encoding_opts form_encoding;
     form_encoding.space_as_plus = true;  // application/x-www-form-urlencoded
     for (auto p : *params) {
       std::string key = p.key.decode(form_encoding);
       std::string value = p.value.decode(form_encoding);
-      bool& seen = key == "token" ? seen_token : seen_hint;
-      if (key != "token" && key != "token_type_hint") {
+      if (key != "token" && key != "token_type_hint" && key != "client_id") {
         unknown[key] = "This field is not accepted";
         continue;
       }
-      if (seen)  // RFC 6749 §3.1: parameters must not repeat
+      if (!seen.insert(key).second)  // RFC 6749 §3.1: parameters must not repeat
         return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, {{key, "Must appear once"}})};
-      seen = true;
-      (key == "token" ? out.token : out.token_type_hint) = std::move(value);
+      if (key == "token") out.token = std::move(value);
+      else if (key == "token_type_hint") out.token_type_hint = std::move(value);
+      else out.client_id = std::move(value);
     }
+    out.form = true;
     if (!unknown.empty()) return Unexpected{ApiError::make(ErrorCode::kValidationUnknownField, std::move(unknown))};
   } else if (http::is_json_content_type(ct)) {
     static const http::BodySchema schema{{
@@ -60,23 +68,42 @@ Expected<TokenRequest, ApiError> read_token_request(const http::Request& req) {
         // answered the same as in the form encoding (RFC 7662 §2.2, RFC 7009 §2.2).
         {"token", http::FieldType::kString, true},
         {"token_type_hint", http::FieldType::kString, false, {}, {}, 0, 64},
+        {"client_id", http::FieldType::kString, false, {}, {}, 1, 256},
     }};
     auto body = http::read_json_body(req, &schema);
     if (!body) return Unexpected{body.error()};
     out.token = std::string(body->at("token").as_string());
     if (auto h = body->find("token_type_hint"); h != body->end() && h->value().is_string())
       out.token_type_hint = std::string(h->value().get_string());
+    if (auto c = body->find("client_id"); c != body->end() && c->value().is_string())
+      out.client_id = std::string(c->value().get_string());
   } else {
     return Unexpected{ApiError::make(
         ErrorCode::kValidationUnsupportedMediaType, "Content-Type must be application/x-www-form-urlencoded or application/json",
         {{"content_type", "Must be application/x-www-form-urlencoded or application/json"}})};
   }
+  if (out.client_id && (out.client_id->empty() || out.client_id->size() > 256))
+    return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat, {{"client_id", "Must be 1 to 256 characters"}})};
   if (out.token.empty()) return Unexpected{ApiError::make(ErrorCode::kValidationRequiredField, {{"token", "This field is required"}})};
   static const char* kHints[] = {"", "access_token", "refresh_token", "agent_token"};
   if (std::find(std::begin(kHints), std::end(kHints), out.token_type_hint) == std::end(kHints))
     return Unexpected{ApiError::make(ErrorCode::kValidationInvalidFormat,
                                      {{"token_type_hint", "Must be access_token, refresh_token or agent_token"}})};
   return out;
+}
+
+// A client_id in the body names the client (RFC 6749 §2.3.1); with credentials in the header as
+// well, both must name the same client (a client uses one authentication method).
+std::optional<ApiError> check_client_id(const TokenRequest& request, const std::optional<Caller>& caller) {
+  if (!request.client_id || !caller) return std::nullopt;
+  if (caller->kind == Caller::Kind::kServiceClient && caller->id == *request.client_id) return std::nullopt;
+  return ApiError::make(ErrorCode::kAuthTokenInvalid, "The credential is not valid",
+                        {{"client_id", "Does not match the authenticated client"}});
+}
+
+void reply_introspection(http::Exchange& ex, const TokenRequest& request, boost::json::object answer) {
+  if (request.form) ex.reply_raw(http::Status::ok, "application/json", json::write(answer));
+  else ex.reply(std::move(answer));
 }
 
 void challenge(http::Exchange& ex) {
@@ -112,9 +139,14 @@ void register_token_routes(http::Router& router, const Services& svc) {
       ex.fail(request.error());
       co_return;
     }
+    if (auto mismatch = check_client_id(*request, *caller)) {
+      challenge(ex);
+      ex.fail(std::move(*mismatch));
+      co_return;
+    }
     auto verified = svc.token_service->verify_any(request->token);
     if (!verified) {
-      ex.reply(boost::json::object{{"active", false}});  // RFC 7662 §2.2: nothing more
+      reply_introspection(ex, *request, boost::json::object{{"active", false}});  // RFC 7662 §2.2: nothing more
       co_return;
     }
     note_token_cache(ex, svc, verified->cache_hit);
@@ -122,7 +154,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
     boost::json::object data = t.claims;
     data["active"] = true;
     data["token_type"] = t.kind == tokens::TokenKind::kAccess ? "access_token" : "agent_token";
-    ex.reply(std::move(data));
+    reply_introspection(ex, *request, std::move(data));
   }, http::RouteOptions{.commits = false});  // reads only: answers from the verified-token cache
 
   router.add(http::Verb::post, "/api/v2/auth/revoke", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
@@ -139,6 +171,11 @@ void register_token_routes(http::Router& router, const Services& svc) {
     auto request = read_token_request(ex.request());
     if (!request) {
       ex.fail(request.error());
+      co_return;
+    }
+    if (auto mismatch = check_client_id(*request, caller ? *caller : std::nullopt)) {
+      challenge(ex);
+      ex.fail(std::move(*mismatch));
       co_return;
     }
     // RFC 7009 §2.2: the answer is the same whether the token was valid, unknown or expired,

@@ -1,11 +1,30 @@
-// GET /.well-known/jwks.json and /.well-known/openid-configuration: what a resource server
-// needs to verify tokens offline. Plain JSON (not the envelope): standard JOSE and OAuth
+// GET /.well-known/jwks.json, /.well-known/openid-configuration and (RFC 8414)
+// /.well-known/oauth-authorization-server: what a resource server needs to verify tokens offline. Plain JSON (not the envelope): standard JOSE and OAuth
 // libraries read these documents as RFC 7517 and RFC 8414 define them.
 #include "api/routes.hpp"
 #include "core/json_writer.hpp"
 #include "http/exchange.hpp"
 
 namespace archon::api {
+namespace {
+
+// What OpenID Discovery and RFC 8414 share: the issuer (tokens.issuer, by default the public URL
+// these documents are served under) and the endpoints a resource server needs.
+boost::json::object discovery_document(const TokensConfig& c) {
+  return boost::json::object{
+      {"issuer", c.issuer},
+      {"jwks_uri", c.public_url + "/.well-known/jwks.json"},
+      {"introspection_endpoint", c.public_url + "/api/v2/auth/introspect"},
+      {"revocation_endpoint", c.public_url + "/api/v2/auth/revoke"},
+      {"introspection_endpoint_auth_methods_supported", boost::json::array{"client_secret_basic", "bearer"}},
+      {"revocation_endpoint_auth_methods_supported", boost::json::array{"none", "client_secret_basic", "bearer"}},
+      {"token_types_supported", boost::json::array{"at+jwt", "agent+jwt"}},
+      {"access_token_signing_alg_values_supported", boost::json::array{c.access.algorithm}},
+      {"agent_token_signing_alg_values_supported", boost::json::array{c.agent.algorithm}},
+      {"service_documentation", c.public_url + "/docs"}};
+}
+
+}  // namespace
 
 void register_well_known_routes(http::Router& router, const Services& svc) {
   http::RouteOptions cached;
@@ -25,18 +44,20 @@ void register_well_known_routes(http::Router& router, const Services& svc) {
   router.add(
       http::Verb::get, "/.well-known/openid-configuration",
       [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        const auto& c = *svc.tokens_config;
-        boost::json::object doc{
-            {"issuer", c.issuer},
-            {"jwks_uri", c.public_url + "/.well-known/jwks.json"},
-            {"introspection_endpoint", c.public_url + "/api/v2/auth/introspect"},
-            {"revocation_endpoint", c.public_url + "/api/v2/auth/revoke"},
-            {"introspection_endpoint_auth_methods_supported", boost::json::array{"client_secret_basic", "bearer"}},
-            {"revocation_endpoint_auth_methods_supported", boost::json::array{"none", "client_secret_basic", "bearer"}},
-            {"token_types_supported", boost::json::array{"at+jwt", "agent+jwt"}},
-            {"access_token_signing_alg_values_supported", boost::json::array{c.access.algorithm}},
-            {"agent_token_signing_alg_values_supported", boost::json::array{c.agent.algorithm}},
-            {"service_documentation", c.public_url + "/docs"}};
+        ex.reply_raw(http::Status::ok, "application/json", json::write(discovery_document(*svc.tokens_config)));
+        co_return;
+      },
+      cached);
+
+  // RFC 8414 §3: the same metadata where OAuth 2.0 clients look for it. There is no
+  // authorization or token endpoint yet, so no response type or grant type is offered (the
+  // members are present because RFC 8414 §2 requires response_types_supported).
+  router.add(
+      http::Verb::get, "/.well-known/oauth-authorization-server",
+      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
+        boost::json::object doc = discovery_document(*svc.tokens_config);
+        doc["response_types_supported"] = boost::json::array{};
+        doc["grant_types_supported"] = boost::json::array{};
         ex.reply_raw(http::Status::ok, "application/json", json::write(doc));
         co_return;
       },

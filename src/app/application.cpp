@@ -263,11 +263,16 @@ int serve(const Config& config) {
 
     // Audit events are appended in batches by a writer thread from here on (flushed at exit).
     rt->audit->start_writer();
-    ListenAddress bound = server.start();
+    ListenAddress bound = server.bind();
+    // With port 0 (or an unset public URL) the issuer and discovery URLs follow the bound port.
+    resolve_public_url(rt->config.tokens, bound);
+    rt->token_service->set_issuer(rt->config.tokens.issuer);
+    server.run();
     std::jthread maintenance(maintenance_loop, std::ref(*rt), config.tokens.key_refresh);
     double startup_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     log::info("listening", {{"address", bound.to_string()},
                             {"data_dir", config.data_dir},
+                            {"public_url", rt->config.tokens.public_url},
                             {"version", ARCHON_VERSION},
                             {"argon2id", std::string(identity::argon2id::implementation())},
                             {"hashing_threads", hash_threads},

@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <boost/asio/ip/address.hpp>
 #include <yaml-cpp/yaml.h>
@@ -145,14 +146,16 @@ std::optional<std::string> parse_tokens(const YAML::Node& n, TokensConfig& t) {
                           {"issuer", "public_url", "access", "agent", "propagation_delay_seconds", "leeway_seconds",
                            "verified_cache_entries", "key_refresh_seconds"}))
     return e;
-  for (auto [key, target] : {std::pair{"issuer", &t.issuer}, std::pair{"public_url", &t.public_url}}) {
+  for (auto [key, target, configured] : {std::tuple{"issuer", &t.issuer, &t.issuer_configured},
+                                         std::tuple{"public_url", &t.public_url, &t.public_url_configured}}) {
     if (!n[key]) continue;
     auto v = read_string(n[key], p + "." + key);
     if (!v) return v.error();
     if (v->empty()) return p + "." + key + ": must not be empty";
     *target = *v;
+    *configured = true;
   }
-  if (t.public_url.rfind("http://", 0) != 0 && t.public_url.rfind("https://", 0) != 0)
+  if (t.public_url_configured && t.public_url.rfind("http://", 0) != 0 && t.public_url.rfind("https://", 0) != 0)
     return p + ".public_url: must start with http:// or https://";
   while (!t.public_url.empty() && t.public_url.back() == '/') t.public_url.pop_back();
   if (n["access"])
@@ -321,6 +324,16 @@ std::optional<std::string> parse_rate_limits(const YAML::Node& n, std::map<std::
 std::string ListenAddress::to_string() const {
   bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+void resolve_public_url(TokensConfig& tokens, const ListenAddress& listen) {
+  if (!tokens.public_url_configured) {
+    std::string host = listen.host;
+    if (host == "0.0.0.0") host = "127.0.0.1";
+    else if (host == "::") host = "::1";
+    tokens.public_url = "http://" + ListenAddress{host, listen.port}.to_string();
+  }
+  if (!tokens.issuer_configured) tokens.issuer = tokens.public_url;
 }
 
 Expected<ListenAddress, std::string> parse_listen_address(const std::string& text) {

@@ -73,8 +73,15 @@ struct TokenKindConfig {
 };
 
 struct TokensConfig {
-  std::string issuer = "archon-auth-service";     // the spec's iss
-  std::string public_url = "http://127.0.0.1:8181";  // base of jwks_uri and other discovery URLs
+  // The URL clients reach this server at: the base of every URL in the discovery documents and
+  // mails. Unset, it follows the listen address (resolve_public_url, also after binding port 0).
+  std::string public_url = "http://127.0.0.1:8181";
+  // The tokens' iss and the discovery documents' issuer. Unset, it is public_url, as RFC 8414 §2
+  // and OpenID Discovery §3 require of an issuer; the spec's literal "archon-auth-service" is a
+  // configuration choice (standard OAuth clients then refuse discovery).
+  std::string issuer = "http://127.0.0.1:8181";
+  bool public_url_configured = false;
+  bool issuer_configured = false;
   TokenKindConfig access{"RS256", std::chrono::seconds(3600), std::chrono::seconds(0)};
   TokenKindConfig agent{"ES256", std::chrono::seconds(3600), std::chrono::seconds(0)};
   // A new key is published this long before it signs, so caches of the JWKS (max-age 300 s)
@@ -161,5 +168,10 @@ struct Config {
 // Parses YAML text over the defaults. The error names the offending key ("server.listne: unknown key").
 Expected<Config, std::string> parse_config_yaml(const std::string& text);
 Expected<Config, std::string> load_config_file(const std::string& path);
+
+// Fills tokens.public_url from `listen` unless it was configured ("http://HOST:PORT"; a wildcard
+// host becomes the loopback address of its family), then tokens.issuer from public_url unless it
+// was configured. Called once the listen address is final, and again with the bound address.
+void resolve_public_url(TokensConfig& tokens, const ListenAddress& listen);
 
 }  // namespace archon

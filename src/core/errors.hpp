@@ -40,6 +40,7 @@ namespace archon {
   X(kUserNotFound, "USER_NOT_FOUND", 404, "User not found")                                     \
   X(kUserAlreadyExists, "USER_ALREADY_EXISTS", 409, "User with this email already exists")      \
   X(kUserEmailNotVerified, "USER_EMAIL_NOT_VERIFIED", 403, "The email address is not verified") \
+  X(kUserLastAdmin, "USER_LAST_ADMIN", 409, "The last active administrator cannot be removed") \
   X(kRateLimitExceeded, "RATE_LIMIT_EXCEEDED", 429, "Rate limit exceeded for this endpoint")    \
   X(kRateLimitIpBlocked, "RATE_LIMIT_IP_BLOCKED", 429, "This address is temporarily blocked")   \
   X(kSystemDatabaseError, "SYSTEM_DATABASE_ERROR", 503, "The database is unavailable")          \

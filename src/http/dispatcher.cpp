@@ -11,6 +11,7 @@
 
 #include "core/log.hpp"
 #include "core/request_id.hpp"
+#include "http/http_date.hpp"
 #include "http/api_version.hpp"
 #include "http/exchange.hpp"
 #include "http/json_body.hpp"
@@ -276,6 +277,7 @@ void Dispatcher::finalize(const Request& request, RequestContext& ctx, Response&
   bool docs = how.route_options && how.route_options->docs_page;
   bool cacheable = how.route_options && how.route_options->cache_max_age.count() > 0 && res.result() == Status::ok;
   apply_security_headers(res, docs);
+  res.set(bhttp::field::date, http_date_now());
   res.set(bhttp::field::cache_control,
           cacheable ? "public, max-age=" + std::to_string(how.route_options->cache_max_age.count()) : "no-store");
   res.set("X-Request-ID", ctx.request_id);

@@ -38,7 +38,10 @@ Router::Match Router::match(Verb method, std::string_view path) const {
   if (path.empty() || path.front() != '/') return m;
   auto segs = split_path(path);
   Verb wanted = method == Verb::head ? Verb::get : method;
+  // The templates with the most literal segments own the path: /users/me is its own resource
+  // (GET, PUT), so PATCH /users/me is 405, not /users/{id} with id "me".
   int best_score = -1;
+  std::vector<std::pair<const Route*, int>> candidates;
   for (const auto& r : routes_) {
     if (r.segments.size() != segs.size()) continue;
     int score = 0;
@@ -49,14 +52,15 @@ Router::Match Router::match(Verb method, std::string_view path) const {
       else ok = false;
     }
     if (!ok) continue;
-    if (!m.path_exists) m.path_template = r.path_template;
+    candidates.emplace_back(&r, score);
+    best_score = std::max(best_score, score);
+  }
+  for (const auto& [r, score] : candidates) {
+    if (score != best_score) continue;
+    if (!m.path_exists) m.path_template = r->path_template;
     m.path_exists = true;
-    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end()) m.allowed.push_back(r.method);
-    // Literal segments beat parameters: /users/me wins over /users/{id}.
-    if (r.method == wanted && score > best_score) {
-      best_score = score;
-      m.route = &r;
-    }
+    if (std::find(m.allowed.begin(), m.allowed.end(), r->method) == m.allowed.end()) m.allowed.push_back(r->method);
+    if (r->method == wanted && !m.route) m.route = r;
   }
   if (m.route) {
     for (std::size_t i = 0; i < segs.size(); ++i)

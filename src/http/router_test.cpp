@@ -48,6 +48,24 @@ TEST(Router, HeadUsesGetAndNothingElseMatchesLoosely) {
   EXPECT_FALSE(r.match(Verb::get, "").path_exists);
 }
 
+TEST(Router, TheMostLiteralTemplateOwnsThePathAndItsMethods) {
+  Router r;
+  r.add(Verb::get, "/users/me", noop());
+  r.add(Verb::put, "/users/me", noop());
+  r.add(Verb::get, "/users/{id}", noop());
+  r.add(Verb::patch, "/users/{id}", noop());
+  r.add(Verb::delete_, "/users/{id}", noop());
+  auto me = r.match(Verb::patch, "/users/me");
+  EXPECT_EQ(me.route, nullptr) << "PATCH /users/me is not PATCH /users/{id} with id 'me'";
+  EXPECT_TRUE(me.path_exists);
+  EXPECT_EQ(me.path_template, "/users/me");
+  EXPECT_EQ(Router::allow_header(me.allowed), "GET, PUT, HEAD, OPTIONS");
+  auto other = r.match(Verb::delete_, "/users/u1");
+  ASSERT_NE(other.route, nullptr);
+  EXPECT_EQ(other.route->path_template, "/users/{id}");
+  EXPECT_EQ(Router::allow_header(other.allowed), "GET, PATCH, DELETE, HEAD, OPTIONS");
+}
+
 TEST(Router, DescribeListsEveryRoute) {
   Router r;
   r.add(Verb::get, "/health", noop());

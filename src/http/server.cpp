@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <list>
+#include <optional>
 #include <tuple>
 #include <stdexcept>
 
@@ -14,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -99,6 +101,22 @@ class Server::Worker {
     return ErrorCode::kHttpBadRequest;
   }
 
+  // What the header alone decides (RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host;
+  // a declared body over the limit is refused before it is read).
+  std::optional<ErrorCode> header_refusal(const beast::http::request_parser<beast::http::string_body>& parser) const {
+    const auto& head = parser.get();
+    if (head.version() >= 11 && head.count(beast::http::field::host) != 1) return ErrorCode::kHttpBadRequest;
+    if (auto length = parser.content_length(); length && *length > config_.max_body_bytes)
+      return ErrorCode::kRequestBodyTooLarge;
+    return std::nullopt;
+  }
+
+  static bool expects_continue(const Request& head) {
+    if (head.version() < 11) return false;
+    auto it = head.find(beast::http::field::expect);
+    return it != head.end() && beast::iequals(it->value(), "100-continue");
+  }
+
   static bool is_transport_error(const boost::system::error_code& ec) {
     return ec == beast::http::error::end_of_stream || ec == asio::error::eof ||
            ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
@@ -130,7 +148,9 @@ class Server::Worker {
       // client trickling one byte a second holds its slot for at most that long.
       beast::http::request_parser<beast::http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
-      parser.body_limit(config_.max_body_bytes);
+      // The body limit is applied once the header is in (header_refusal, then body_limit), so
+      // that a 413 for a declared length can carry the request's own X-Request-ID.
+      parser.body_limit(boost::none);
       conn.stream.expires_after(config_.read_timeout);
       // Beast applies header_limit to each parse call and consumes complete fields as it goes,
       // so a header arriving in pieces could exceed it; counting consumed bytes makes the limit
@@ -142,6 +162,22 @@ class Server::Worker {
         std::tie(rec, used) = co_await beast::http::async_read_some(conn.stream, buffer, parser, kTuple);
         header_bytes += used;
         if (header_bytes > config_.max_header_bytes) rec = beast::http::error::header_limit;
+      }
+      if (!rec) {
+        if (auto refused = header_refusal(parser)) {
+          Response res = dispatcher_.protocol_error(*refused, &parser.get(), client);
+          res.keep_alive(false);
+          co_await write_and_linger(conn, res);
+          break;
+        }
+        parser.body_limit(config_.max_body_bytes);
+        // RFC 9110 §10.1.1: a client waiting for 100 (curl does, for a second) gets it before
+        // the body is read. HTTP/1.0 requests' expectations are ignored, as the RFC requires.
+        if (!parser.is_done() && expects_continue(parser.get())) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          auto [cec, cn] = co_await asio::async_write(conn.stream, asio::buffer(kContinue), kTuple);
+          if (cec) break;
+        }
       }
       if (!rec && !parser.is_done())
         std::tie(rec, std::ignore) = co_await beast::http::async_read(conn.stream, buffer, parser, kTuple);
@@ -206,6 +242,16 @@ Server::Server(const ServerConfig& config, const Dispatcher& dispatcher, ServerS
 Server::~Server() { stop(); }
 
 ListenAddress Server::start() {
+  ListenAddress bound = bind();
+  run();
+  return bound;
+}
+
+void Server::run() {
+  for (auto& w : workers_) threads_.emplace_back([w = w.get()] { w->run(); });
+}
+
+ListenAddress Server::bind() {
   unsigned n = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config_.listen.host, ec);
@@ -222,7 +268,6 @@ ListenAddress Server::start() {
     port = w->port();  // port 0: every other acceptor joins the port the first one got
     workers_.push_back(std::move(w));
   }
-  for (auto& w : workers_) threads_.emplace_back([w = w.get()] { w->run(); });
   return ListenAddress{address.to_string(), port};
 }
 

@@ -26,8 +26,13 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every acceptor (throws std::runtime_error with a readable message on failure) and
-  // starts the I/O threads. Returns the bound address (port 0 resolved to the real port).
+  // Binds every acceptor (throws std::runtime_error with a readable message on failure).
+  // Returns the bound address (port 0 resolved to the real port). Connections wait in the
+  // backlog until run().
+  ListenAddress bind();
+  // Starts the I/O threads.
+  void run();
+  // bind() then run().
   ListenAddress start();
   // Stops accepting, closes idle connections, waits up to the grace period for in-flight
   // requests, then stops the threads. Idempotent. Returns the connections cut at the deadline.

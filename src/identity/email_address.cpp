@@ -29,6 +29,12 @@ std::optional<std::string> parse_email(std::string_view raw) {
   return std::string(raw);
 }
 
+bool has_control_character(std::string_view text) {
+  for (unsigned char c : text)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
 std::string normalize_email(std::string_view email) {
   std::string out(email);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

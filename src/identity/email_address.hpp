@@ -12,6 +12,9 @@ namespace archon::identity {
 // '@', a non-empty local part of at most 64, a domain with a dot and no empty labels, no
 // spaces, control characters, quotes, angle brackets or backslashes.
 std::optional<std::string> parse_email(std::string_view raw);
+// True if the text has a C0 control character (NUL included) or DEL: no address has one, so a
+// request carrying one is malformed input (400), not a wrong address.
+bool has_control_character(std::string_view text);
 // Lowercased (ASCII) for comparison; the stored address keeps the user's spelling.
 std::string normalize_email(std::string_view email);
 // The account a client's raw input names, as counters and limits key it: parsed (trimmed) then

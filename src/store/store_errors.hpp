@@ -10,4 +10,10 @@ struct StoreUnavailable : std::runtime_error {
   using runtime_error::runtime_error;
 };
 
+// An administrative change to a user would have left no active user with the admin role while
+// there was one before: the transaction is rolled back, nothing is written (HTTP 409).
+struct LastAdminRemoval : std::runtime_error {
+  LastAdminRemoval() : std::runtime_error("the last active administrator cannot be removed") {}
+};
+
 }  // namespace archon::store

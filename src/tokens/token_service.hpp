@@ -62,6 +62,9 @@ class TokenService {
 
   RevocationList& revocations() { return revocations_; }
   const TokensConfig& config() const { return config_; }
+  // The issuer may depend on the port bound at start-up (port 0): `serve` sets it once, after
+  // binding and before the I/O threads run, so no request ever sees it change.
+  void set_issuer(std::string issuer) { config_.issuer = std::move(issuer); }
 
  private:
   Expected<Verification, TokenError> verify_impl(std::string_view token, std::optional<TokenKind> expected) const;

@@ -25,7 +25,7 @@ class TokenServiceTest : public ::testing::Test {
   }
   boost::json::object good_claims() {
     std::int64_t now = clock_.now->load();
-    return {{"iss", "archon-auth-service"}, {"aud", "archon-api"}, {"sub", "u1"}, {"iat", now},
+    return {{"iss", cfg_.issuer}, {"aud", "archon-api"}, {"sub", "u1"}, {"iat", now},
             {"exp", now + 60},              {"jti", "j1"},         {"type", "access"}};
   }
   TokenError error_of(const std::string& token, TokenKind kind = TokenKind::kAccess) {

@@ -9,7 +9,7 @@ import pytest
 
 from agent_support import (AGENT_TYP, SPEC_CLAIMS, SPEC_GRANTED, SPEC_REQUESTED, SPEC_RESTRICTIONS,
                            SPEC_TASK, SPEC_TYPE, claims_of, start_world)
-from token_support import AGENT_AUD, ISSUER, verify_independently
+from token_support import AGENT_AUD, verify_independently
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_agent_token_verifies_offline_with_the_jwks(world, operator, minted):
     assert hdr["typ"] == AGENT_TYP, hdr
     assert hdr["alg"] == "ES256", hdr  # tokens.agent.algorithm's default
     assert SPEC_CLAIMS <= set(claims), f"missing claims: {sorted(SPEC_CLAIMS - set(claims))}"
-    assert claims["iss"] == ISSUER
+    assert claims["iss"] == world.server.base_url  # the default issuer: the public URL
     assert claims["aud"] == AGENT_AUD
     assert claims["type"] == "agent"
     assert claims["sub"] == operator.id

@@ -17,7 +17,10 @@ from identity_support import (LOGOUT, ME, ME_PASSWORD, REFRESH, RESEND, VERIFY, 
                               unique_email, wait_for_token)
 from store_support import OUTBOX_LEASE_SECONDS
 
-CONFIG = identity_config({"identity": {"require_email_verification": False}})
+# A fixed public URL: the restart listens on another port, and the tokens issued before the kill
+# must still be this server's (the default issuer follows the listen address).
+CONFIG = identity_config({"identity": {"require_email_verification": False},
+                          "tokens": {"public_url": "http://127.0.0.1:8181"}})
 TOTAL = 100
 THREADS = 8
 KILL_AFTER = 30  # 201s seen before the kill

@@ -31,7 +31,7 @@ def test_demoted_admin_loses_admin_routes_and_introspection_at_once(server, arch
     assert requests.get(f"{server.base_url}/api/v2/users", headers=auth, timeout=10).status_code == 200
     r = requests.post(f"{server.base_url}/api/v2/auth/introspect", data={"token": boss["access_token"]}, headers=auth,
                       timeout=10)
-    assert r.status_code == 200 and r.json()["data"]["active"] is True, r.text
+    assert r.status_code == 200 and r.json()["active"] is True, r.text  # form request: RFC 7662 top level
 
     demote = requests.patch(f"{server.base_url}/api/v2/users/{deputy['user']['id']}", json={"roles": ["user"]},
                             headers={"Authorization": "Bearer " + boss["access_token"]}, timeout=10)

@@ -110,7 +110,7 @@ def test_sdk_journey(srv, client):
     for k in ("iss", "sub", "aud", "exp", "iat", "jti", "type", "email", "roles", "permissions",
               "agent_capabilities", "session_id"):
         assert k in claims, f"access token lacks {k}: {claims}"
-    assert claims["iss"] == "archon-auth-service" and claims["aud"] == "archon-api", claims
+    assert claims["iss"] == client.server.base_url and claims["aud"] == "archon-api", claims  # issuer: the public URL
     assert claims["sub"] == user_id and claims["session_id"] == session1, claims
     assert claims["type"] == "access" and claims["email"] == email and claims["roles"] == ["user"]
     assert claims["exp"] - claims["iat"] == 3600, claims

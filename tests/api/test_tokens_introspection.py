@@ -117,9 +117,16 @@ def test_text_plain_is_415(ts, tokens):
 
 
 def test_unknown_form_field_is_400(ts, tokens):
-    r = introspect(ts, tokens["user"], basic=ts.client, extra={"client_id": "x"})
+    r = introspect(ts, tokens["user"], basic=ts.client, extra={"scope": "x"})
     body = assert_error(r, 400, "VALIDATION_UNKNOWN_FIELD")
-    assert "client_id" in body["error"]["details"], body["error"]["details"]
+    assert "scope" in body["error"]["details"], body["error"]["details"]
+
+
+def test_client_id_must_name_the_authenticated_client(ts, tokens):
+    # RFC 6749 §2.3.1: client_id in the body is accepted; it must agree with the Basic credentials.
+    assert_active(introspect(ts, tokens["user"], basic=ts.client, extra={"client_id": ts.client[0]}), tokens["user"])
+    body = assert_unauthorized(introspect(ts, tokens["user"], basic=ts.client, extra={"client_id": "x"}))
+    assert "client_id" in body["error"]["details"], body
 
 
 def test_unknown_json_field_is_400(ts, tokens):

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from store_support import signing_key_rows
-from support import RawConn, assert_error, assert_success, header_of, session
+from support import RawConn, RawResponse, assert_error, assert_success, header_of, session
 
 ISSUER = "archon-auth-service"
 ACCESS_AUD = "archon-api"
@@ -48,7 +48,9 @@ SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "Thr
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
 # Token tests want exact clocks and a server that picks up `keys rotate` quickly.
-BASE_TOKENS_CONFIG = {"leeway_seconds": 0, "key_refresh_seconds": 1}
+# The spec's literal issuer, configured: `tokens issue` (the CLI) cannot know a port-0 server's
+# URL, which is the default issuer (test_standard_clients.py tests that default).
+BASE_TOKENS_CONFIG = {"leeway_seconds": 0, "key_refresh_seconds": 1, "issuer": "archon-auth-service"}
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -378,14 +380,32 @@ def assert_unauthorized(resp) -> dict:
     return body
 
 
+def introspection_answer(resp) -> dict:
+    """The RFC 7662 response: top-level for a form-encoded request (what OAuth libraries send),
+    the envelope's `data` for a JSON one (docs: openapi.yaml, introspectToken)."""
+    if isinstance(resp, RawResponse):  # raw_post() always sends a form
+        assert resp.status == 200, f"{resp.status}: {resp.body[:500]!r}"
+        sent, status, headers, body = "application/x-www-form-urlencoded", resp.status, dict(resp.headers), resp.json()
+    else:
+        sent = resp.request.headers.get("Content-Type", "") if resp.request is not None else ""
+        status, headers = resp.status_code, resp.headers
+        body = resp.json() if sent.startswith("application/x-www-form-urlencoded") else None
+    if sent.startswith("application/x-www-form-urlencoded"):
+        assert status == 200, f"{status}: {body!r}"
+        assert headers.get("Content-Type", "").startswith("application/json"), headers
+        assert headers.get("Cache-Control") == "no-store", headers
+        assert "success" not in body and "data" not in body, f"form request answered in the envelope: {body!r}"
+        return body
+    return assert_success(resp)["data"]
+
+
 def assert_inactive(resp) -> None:
-    body = assert_success(resp)
-    assert body["data"] == {"active": False}, f"expected exactly {{'active': false}}, got {body['data']!r}"
+    data = introspection_answer(resp)
+    assert data == {"active": False}, f"expected exactly {{'active': false}}, got {data!r}"
 
 
 def assert_active(resp, token: str | None = None, token_type: str | None = None) -> dict:
-    body = assert_success(resp)
-    data = body["data"]
+    data = introspection_answer(resp)
     assert isinstance(data, dict) and data.get("active") is True, f"expected active, got {data!r}"
     if token is not None:
         _, claims, _ = parts(token)
@@ -551,13 +571,17 @@ def jwk_client(jwks_url: str):
     return jwt.PyJWKClient(jwks_url, cache_keys=False, cache_jwk_set=False)
 
 
-def verify_independently(jwks_url: str, token: str, audience: str) -> tuple[dict, dict]:
-    """Verifies `token` with PyJWT + cryptography given only the JWKS URL. Returns (header,
-    claims)."""
+def verify_independently(jwks_url: str, token: str, audience: str, issuer: str | None = None) -> tuple[dict, dict]:
+    """Verifies `token` with PyJWT + cryptography given only the JWKS URL; the issuer is the
+    discovery document's (served beside the JWKS) unless given. Returns (header, claims)."""
     import jwt
+    if issuer is None:
+        base = jwks_url.removesuffix("/.well-known/jwks.json")
+        with session() as s:
+            issuer = s.get(base + "/.well-known/openid-configuration", timeout=10).json()["issuer"]
     signing_key = jwk_client(jwks_url).get_signing_key_from_jwt(token)
     hdr = jwt.get_unverified_header(token)
     claims = jwt.decode(token, signing_key.key, algorithms=[hdr["alg"]], audience=audience,
-                        issuer=ISSUER, leeway=0,
+                        issuer=issuer, leeway=0,
                         options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]})
     return hdr, claims

@@ -502,6 +502,9 @@ class Cluster:
             "identity": {"require_email_verification": False},
             "store": {"pool_min": 2, "pool_max": 16},
             "rate_limits": RELAXED_RATE_LIMITS,
+            # Clients reach the cluster through nginx: that URL is the issuer of every instance's
+            # tokens (docs/deploy.md), so a token from one instance verifies at the others.
+            "tokens": {"public_url": self.nginx.base_url},
         }
         if USE_REDIS:
             cfg["redis"] = {"url": self.redis.url}

@@ -18,6 +18,7 @@ enum class PgLock : int {
   kMigrations = 0x41524301,  // "ARC" + 1
   kAuditChain = 0x41524302,  // appends to the audit hash chain
   kLogin = 0x41524303,       // login-failure counters of one email (keyed by its hash)
+  kAdminChange = 0x41524304, // role and activation changes (the last administrator stays)
 };
 // Blocks until the current transaction holds `lock` for `key`.
 void lock_advisory(PgConnection& conn, PgLock lock, std::string_view key = "");

@@ -1,6 +1,7 @@
 // PgIdentityStore: users, roles, email tokens and mail.
 #include "store/postgres/pg_identity_store.hpp"
 #include "store/postgres/pg_mail_outbox.hpp"
+#include "store/store_errors.hpp"
 
 namespace archon::store {
 namespace {
@@ -53,6 +54,15 @@ void set_roles(PgConnection& c, const std::string& user_id, const std::vector<st
                      {user_id, role});
     if (r.affected() != 1) throw PgError("23503", "unknown role " + role);
   }
+}
+
+std::int64_t active_admins(PgConnection& c) {
+  return c.query("users_active_admins",
+                 "SELECT COUNT(*) FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id"
+                 " WHERE r.name = 'admin' AND u.is_active",
+                 {})
+      .row(0)
+      .int64(0);
 }
 
 void insert_email_token(PgConnection& c, const EmailTokenRecord& t) {
@@ -149,6 +159,12 @@ std::vector<std::string> PgIdentityStore::update_user_admin(const std::string& u
                                                             const std::optional<std::vector<std::string>>& roles,
                                                             const std::optional<bool>& is_active, std::int64_t now) {
   return db_.transaction([&](PgConnection& c) {
+    bool admin_change = roles || is_active;
+    // Changes that may remove an administrator run one at a time across all users (a
+    // transaction-scoped advisory lock), so two admins demoting each other cannot both pass
+    // the count below; SQLite's single writer gives the same.
+    if (admin_change) lock_advisory(c, PgLock::kAdminChange);
+    std::int64_t admins_before = admin_change ? active_admins(c) : 0;
     lock_user(c, user_id);  // two admins replacing roles at once: one after the other
     if (name) set_name(c, user_id, *name, now);
     if (roles) set_roles(c, user_id, *roles);
@@ -158,6 +174,7 @@ std::vector<std::string> PgIdentityStore::update_user_admin(const std::string& u
               {*is_active, now, user_id});
       if (!*is_active) revoked = revoke_all_sessions(c, user_id, "deactivated", now);
     }
+    if (admin_change && admins_before > 0 && active_admins(c) == 0) throw LastAdminRemoval();
     return revoked;
   });
 }

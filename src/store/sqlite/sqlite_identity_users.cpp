@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite/sqlite_identity_store.hpp"
+#include "store/store_errors.hpp"
 #include "store/sqlite/sqlite_mail_outbox.hpp"
 
 namespace archon::store {
@@ -48,6 +49,14 @@ void set_roles(sqlite3* db, const std::string& user_id, const std::vector<std::s
     ins.bind(1, user_id).bind(2, role).run();
     if (sqlite3_changes(db) != 1) throw SqliteError(SQLITE_CONSTRAINT, "unknown role " + role);
   }
+}
+
+std::int64_t active_admins(sqlite3* db) {
+  Statement st(db,
+               "SELECT COUNT(*) FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id"
+               " WHERE r.name = 'admin' AND u.is_active = 1");
+  st.step();
+  return st.column_int(0);
 }
 
 void insert_mail(sqlite3* db, const OutboxMessage& m, std::int64_t now) { SqliteMailOutbox::enqueue_mail_in(db, m, now); }
@@ -172,6 +181,9 @@ std::vector<std::string> SqliteIdentityStore::update_user_admin(const std::strin
                                                                 const std::optional<bool>& is_active, std::int64_t now) {
   std::vector<std::string> revoked;
   db_.transaction([&](sqlite3* db) {
+    // SQLite has one writer, so the count before and after cannot interleave with another change.
+    bool admin_change = roles || is_active;
+    std::int64_t admins_before = admin_change ? active_admins(db) : 0;
     if (name) Statement(db, "UPDATE users SET name = ?, updated_at = ? WHERE id = ?").bind(1, *name).bind(2, now).bind(3, user_id).run();
     if (roles) set_roles(db, user_id, *roles);
     if (is_active) {
@@ -182,6 +194,7 @@ std::vector<std::string> SqliteIdentityStore::update_user_admin(const std::strin
           .run();
       if (!*is_active) revoked = revoke_all_sessions(db, user_id, "deactivated", now);
     }
+    if (admin_change && admins_before > 0 && active_admins(db) == 0) throw LastAdminRemoval();
   });
   return revoked;
 }
