@@ -87,7 +87,10 @@ func parseSizeJSON(raw json.RawMessage) (uint64, error) {
 		}
 		return n, nil
 	}
-	// A JSON integer literal: digits only (no sign, fraction or exponent).
+	// A JSON integer literal: digits only (no fraction or exponent). -0 is 0, as the server reads it.
+	if string(raw) == "-0" {
+		raw = raw[1:]
+	}
 	for _, c := range raw {
 		if c < '0' || c > '9' {
 			return 0, bad

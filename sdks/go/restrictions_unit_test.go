@@ -1,0 +1,25 @@
+package archonauth
+
+import "testing"
+
+// Cases the shared vectors cannot carry (a JSON literal their generator cannot write).
+func TestMaxFileSizeJSONLiterals(t *testing.T) {
+	for raw, want := range map[string]uint64{`-0`: 0, `0`: 0, `10485760`: 10485760, ` "10mb" `: 10485760} {
+		r, err := ParseRestrictions([]byte(`{"max_file_size":` + raw + `}`))
+		if err != nil || r.MaxFileSize == nil || *r.MaxFileSize != want {
+			t.Errorf("%s: %v %v", raw, r.MaxFileSize, err)
+		}
+	}
+	for _, raw := range []string{`-1`, `1.0`, `1e3`, `-0.0`, `"-0B"`, `[]`, `{}`} {
+		if _, err := ParseRestrictions([]byte(`{"max_file_size":` + raw + `}`)); err == nil {
+			t.Errorf("%s accepted", raw)
+		}
+	}
+	// A repeated key is refused (the server's JSON parser refuses it before the restrictions are read).
+	if _, err := ParseRestrictions([]byte(`{"file_paths":["/a"],"file_paths":["/b"]}`)); err == nil {
+		t.Error("repeated key accepted")
+	}
+	if _, err := ParseRestrictions([]byte(`[]`)); err == nil {
+		t.Error("an array accepted as restrictions")
+	}
+}
