@@ -49,7 +49,7 @@ func nonNil(s []string) []string {
 
 type serverCase struct {
 	c        vectorCase
-	kind     string // decision, within or narrow
+	kind     string // decision, within, narrow or unparsable
 	typeName string
 }
 
@@ -73,7 +73,11 @@ func buildCatalog(t *testing.T, f vectorFile) (map[string]catalogType, []serverC
 			var c vectorCase
 			_ = json.Unmarshal(raw, &c)
 			switch {
-			case g.Kind == "decision" && c.Input.Resource.PathHex == nil && c.Expected.Reason != ReasonRestrictionsInvalid:
+			case g.Kind == "decision" && c.Expected.Reason == ReasonRestrictionsInvalid:
+				// Asked as a delegation's requested restrictions under the code_implementer set.
+				impl, _ := ParseRestrictions([]byte(`{"file_paths":["/project/src/**"],"git_branches":["feature/*"],"max_file_size":"10MB"}`))
+				cases = append(cases, serverCase{c, "unparsable", typeFor(impl)})
+			case g.Kind == "decision" && c.Input.Resource.PathHex == nil:
 				r, err := ParseRestrictions(c.Input.Restrictions)
 				if err != nil {
 					t.Fatalf("%s: %v", c.ID, err)
@@ -140,6 +144,8 @@ func TestSharedVectorsAgainstTheServer(t *testing.T) {
 			checkServerWithin(t, c, tokens[sc.typeName], sc.typeName, sc.c)
 		case "narrow":
 			checkServerNarrow(t, c, tokens[sc.typeName], sc.typeName, sc.c)
+		case "unparsable":
+			checkServerRefusesRestrictions(t, c, tokens[sc.typeName], sc.typeName, sc.c)
 		}
 	}
 	t.Logf("%d vectors asked of the server", asked)
@@ -224,5 +230,25 @@ func checkServerNarrow(t *testing.T, c *Client, token, typeName string, vc vecto
 	exp, _ := json.Marshal(want)
 	if string(got) != string(exp) {
 		t.Errorf("%s (%s): the server gave %s, the vector %s", vc.ID, vc.Note, got, exp)
+	}
+}
+
+// checkServerRefusesRestrictions: restrictions the strict parser refuses are refused in a delegation
+// request too (403 invalid_restrictions, or a 400/422 validation error for a wrong JSON type).
+func checkServerRefusesRestrictions(t *testing.T, c *Client, token, typeName string, vc vectorCase) {
+	body := map[string]any{"agent_type": typeName, "capabilities_requested": []string{"file:read"},
+		"restrictions": vc.Input.Restrictions}
+	k := call{method: http.MethodPost, path: "/auth/agents/delegate", body: body, auth: authBearer, bearer: token}
+	_, err := c.do(context.Background(), k, nil)
+	var apiErr *Error
+	switch {
+	case err == nil:
+		t.Errorf("%s (%s): the server delegated with these restrictions", vc.ID, vc.Note)
+	case !errors.As(err, &apiErr):
+		t.Errorf("%s: %v", vc.ID, err)
+	case apiErr.Status == http.StatusForbidden && apiErr.Details["reason"] != "invalid_restrictions":
+		t.Errorf("%s (%s): refused for another reason: %v", vc.ID, vc.Note, err)
+	case apiErr.Status != http.StatusForbidden && apiErr.Status != 400 && apiErr.Status != 422:
+		t.Errorf("%s (%s): %v", vc.ID, vc.Note, err)
 	}
 }
