@@ -2,6 +2,7 @@ package archonauth
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,6 +50,21 @@ type Tokens struct {
 	SessionID    string
 	ExpiresAt    time.Time // of the access token; zero when unknown
 }
+
+// String redacts the tokens, so that printing or logging Tokens never leaks them.
+func (t Tokens) String() string {
+	redact := func(s string) string {
+		if s == "" {
+			return `""`
+		}
+		return "[redacted]"
+	}
+	return fmt.Sprintf("{AccessToken:%s RefreshToken:%s SessionID:%s ExpiresAt:%s}",
+		redact(t.AccessToken), redact(t.RefreshToken), t.SessionID, t.ExpiresAt.Format(time.RFC3339))
+}
+
+// GoString redacts as String does (for %#v).
+func (t Tokens) GoString() string { return "archonauth.Tokens" + t.String() }
 
 // Option configures a Client.
 type Option func(*Client)

@@ -1,6 +1,10 @@
 package archonauth
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 // Cases the shared vectors cannot carry (a JSON literal their generator cannot write).
 func TestMaxFileSizeJSONLiterals(t *testing.T) {
@@ -21,5 +25,14 @@ func TestMaxFileSizeJSONLiterals(t *testing.T) {
 	}
 	if _, err := ParseRestrictions([]byte(`[]`)); err == nil {
 		t.Error("an array accepted as restrictions")
+	}
+}
+
+func TestTokensNeverPrint(t *testing.T) {
+	tok := Tokens{AccessToken: "eyJsecret-access", RefreshToken: "secret-refresh", SessionID: "sess_1"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if out := fmt.Sprintf(verb, tok); strings.Contains(out, "secret") || !strings.Contains(out, "sess_1") {
+			t.Errorf("%s: %s", verb, out)
+		}
 	}
 }
