@@ -224,7 +224,7 @@ func (c *Client) once(ctx context.Context, k call, accessToken string, out any) 
 		}
 		return nil, nil
 	}
-	if resp.StatusCode == http.StatusNoContent || k.method == http.MethodHead {
+	if resp.StatusCode == http.StatusNoContent {
 		return nil, nil
 	}
 	var env envelope
