@@ -8,7 +8,7 @@ let n = 0;
 const clients: ArchonAuthClient[] = [];
 afterEach(() => { clients.splice(0).forEach((c) => c.dispose()); vi.unstubAllGlobals(); });
 
-function tabs(count: number, handler = defaultServer()) {
+function tabs(count: number, handler: (req: { path: string }) => Response | Promise<Response> = defaultServer()) {
   const baseURL = `http://tabs${++n}.test/api/v2`; // one origin per test: its own channel
   const f = fakeFetch(handler);
   const made = Array.from({ length: count }, () => {
@@ -122,5 +122,23 @@ describe('across tabs', () => {
     await settle();
     expect(b!.isAuthenticated()).toBe(false);
     expect(seen).toContain('SIGNED_OUT');
+  });
+
+  it("another tab's log-in (a new session) is a SIGNED_IN here, not a refresh of the old user's session", async () => {
+    let session = 0;
+    const { tabs: [a, b] } = tabs(2, (req) => (req.path.endsWith('/login')
+      ? envelope({ access_token: `at-${++session}`, token_type: 'Bearer', expires_in: 3600, session_id: `sess_${session}`, user: { ...USER, id: `usr_${session}` } })
+      : envelope(USER)));
+    await a!.initialize();
+    await b!.initialize();
+    await b!.login({ email: 'first', password: 'p' });
+    await settle();
+    const seen: AuthChangeEvent[] = [];
+    b!.onAuthStateChange((e) => seen.push(e));
+    await a!.login({ email: 'second', password: 'p' });
+    await settle();
+    expect(b!.getSession()?.sessionId).toBe('sess_2');
+    expect(b!.getSession()?.user).toBeUndefined(); // the first user's profile is not carried over
+    expect(seen).toContain('SIGNED_IN');
   });
 });

@@ -118,13 +118,13 @@ export class SessionManager {
   }
 
   /** Stores the tokens of a login or refresh answer. */
-  async accept(answer: TokenAnswer, event: AuthChangeEvent): Promise<Session> {
+  async accept(answer: TokenAnswer, event: AuthChangeEvent | null): Promise<Session> {
     this.lifetimeMs = answer.expiresIn * 1000;
     const session: Session = {
       accessToken: answer.accessToken,
       expiresAt: Date.now() + this.lifetimeMs,
       sessionId: answer.sessionId ?? this.session?.sessionId,
-      user: answer.user ?? this.session?.user,
+      user: answer.user ?? (answer.sessionId === this.session?.sessionId ? this.session?.user : undefined),
     };
     if (this.opts.mode === 'body' && answer.refreshToken) {
       await this.opts.storage.setItem(this.opts.storageKey, answer.refreshToken);
@@ -132,18 +132,20 @@ export class SessionManager {
     this.session = session;
     this.tab()?.shareToken(this.shared()!);
     this.schedule();
-    this.emit(event);
+    if (event) this.emit(event);
     return session;
   }
 
   /** A token another tab obtained. */
   private adoptShared(t: SharedToken, announce = true): void {
-    if (this.session && this.session.expiresAt >= t.expiresAt) return;
-    const wasSignedIn = !!this.session;
+    const prev = this.session;
+    if (prev && prev.sessionId === t.sessionId && prev.expiresAt >= t.expiresAt) return;
+    // Another session (someone logged in in another tab; the cookie is shared): a new sign-in here.
+    const same = !!prev && prev.sessionId === t.sessionId;
     if (t.lifetimeMs) this.lifetimeMs = t.lifetimeMs;
-    this.session = { accessToken: t.accessToken, expiresAt: t.expiresAt, sessionId: t.sessionId, user: this.session?.user };
+    this.session = { accessToken: t.accessToken, expiresAt: t.expiresAt, sessionId: t.sessionId, user: same ? prev!.user : undefined };
     this.schedule();
-    if (announce) this.emit(wasSignedIn ? 'TOKEN_REFRESHED' : 'SIGNED_IN');
+    if (announce) this.emit(same ? 'TOKEN_REFRESHED' : 'SIGNED_IN');
   }
 
   /** A valid access token, refreshing first when it is missing or about to expire. */
@@ -190,7 +192,8 @@ export class SessionManager {
       const res = await this.transport.send<TokenAnswer>({
         method: 'POST', path: '/auth/refresh', body, withCredentials: this.opts.mode === 'cookie', idempotent: true,
       });
-      return await this.accept(res.data, 'TOKEN_REFRESHED');
+      // A refresh that restores the session at start-up is reported as INITIAL_SESSION only.
+      return await this.accept(res.data, this.initialized ? 'TOKEN_REFRESHED' : null);
     } catch (err) {
       // The server refused the refresh token: the session is over. A network failure is not.
       if (err instanceof ArchonAuthError && (err.status === 401 || err.status === 403)) {
