@@ -222,7 +222,10 @@ void register_agent_routes(http::Router& router, const Services& svc) {
             else problems["resource.branch"] = "Must be a string";
           }
           if (auto s = o.if_contains("size")) {
-            if (s->is_int64() && s->get_int64() >= 0) resource.size = static_cast<std::uint64_t>(s->get_int64());
+            // 0 .. 2^53-1, as documented and as parse_size bounds the string form.
+            if (s->is_int64() && s->get_int64() >= 0 &&
+                static_cast<std::uint64_t>(s->get_int64()) <= agents::kMaxSizeBytes)
+              resource.size = static_cast<std::uint64_t>(s->get_int64());
             else if (s->is_string()) {
               auto parsed = agents::parse_size(std::string(s->get_string()));
               if (parsed) resource.size = *parsed;

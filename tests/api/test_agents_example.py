@@ -9,6 +9,7 @@ import pytest
 
 from agent_support import (AGENT_TYP, SPEC_CLAIMS, SPEC_GRANTED, SPEC_REQUESTED, SPEC_RESTRICTIONS,
                            SPEC_TASK, SPEC_TYPE, claims_of, start_world)
+from support import assert_error
 from token_support import AGENT_AUD, verify_independently
 
 
@@ -149,3 +150,9 @@ def test_the_other_restrictions_of_the_example(world, minted):
     assert d["allowed"] is False and d["reason"] == "size_exceeds_limit", d
     d = world.decision(world.verify_self(token, "git:commit", {"branch": "main"}))
     assert d["allowed"] is False and d["reason"] == "branch_not_allowed", d
+    # Sizes are 0 .. 2^53-1 bytes (exact in every JSON reader); 2^53 is malformed, like -1.
+    d = world.decision(world.verify_self(token, "file:write", {"path": "/project/src/app.ts", "size": 2**53 - 1}))
+    assert d["allowed"] is False and d["reason"] == "size_exceeds_limit", d
+    for bad in (2**53, -1):
+        r = world.verify_self(token, "file:write", {"path": "/project/src/app.ts", "size": bad})
+        assert_error(r, 400, "VALIDATION_INVALID_FORMAT")
