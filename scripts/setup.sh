@@ -19,6 +19,9 @@ APT_PACKAGES=(
   wrk nginx-light
   # common-password list source
   john-data
+  # SDK tests: the browser the TypeScript SDK's Playwright tests drive (no browser download
+  # works here), and unzip for the Go toolchain below
+  chromium unzip
 )
 
 as_root() {
@@ -53,4 +56,37 @@ if [ ! -d tools/node_modules/swagger-ui-dist ] || [ ! -d tools/node_modules/@red
    [ ! -d tools/node_modules/@zxcvbn-ts/language-common ]; then
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# schemathesis lives in a venv of its own: its pins differ from tests/api's.
+st_hash=$(sha256sum tests/schemathesis/requirements.txt | cut -d' ' -f1)
+if [ ! -x .venv-schemathesis/bin/schemathesis ] || [ "$(cat .venv-schemathesis/.requirements.sha256 2>/dev/null)" != "$st_hash" ]; then
+  python3 -m venv .venv-schemathesis
+  .venv-schemathesis/bin/pip install -q --disable-pip-version-check -r tests/schemathesis/requirements.txt
+  echo "$st_hash" > .venv-schemathesis/.requirements.sha256
+fi
+
+# The independent OAuth/JOSE clients of tests/api/test_standard_clients.py (oauth4webapi, jose).
+if [ ! -d tests/api/standard_clients/node_modules/oauth4webapi ] || [ ! -d tests/api/standard_clients/node_modules/jose ]; then
+  (cd tests/api/standard_clients && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Go >= 1.24 for the Go SDK (Debian bookworm ships 1.19). The toolchain is itself a module on the
+# Go module proxy (golang.org/toolchain), which is reachable where go.dev may not be.
+GO_VERSION=1.24.13
+go_ok() {
+  local v
+  v=$("$1" env GOVERSION 2>/dev/null | sed 's/^go//') || return 1
+  [ -n "$v" ] && [ "$(printf '%s\n1.24\n' "$v" | sort -V | head -1)" = "1.24" ]
+}
+if ! { command -v go >/dev/null && go_ok go; } && ! go_ok /usr/local/go/bin/go && ! go_ok /opt/go/bin/go; then
+  echo "setup: installing Go $GO_VERSION from the Go module proxy"
+  tmp=$(mktemp -d)
+  curl -fsSL -o "$tmp/go.zip" \
+    "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go$GO_VERSION.linux-amd64.zip"
+  (cd "$tmp" && unzip -q go.zip)
+  as_root rm -rf /opt/go
+  as_root mv "$tmp/golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-amd64" /opt/go
+  as_root chmod -R a+rX /opt/go && as_root chmod a+x /opt/go/bin/* /opt/go/pkg/tool/*/*
+  rm -rf "$tmp"
+fi
+
 echo "setup: done"

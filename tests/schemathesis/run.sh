@@ -39,9 +39,9 @@ token="$(curl -sf -H 'Content-Type: application/json' \
   -d "{\"email\":\"st-admin@example.com\",\"password\":\"$password\"}" "$base/api/v2/auth/login" |
   "$repo/.venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["data"]["access_token"])')"
 
-run() {
-  "$st" --config-file "$here/schemathesis.toml" run "$base/api/v2/openapi.json" --checks all \
-    --seed "$seed" --max-examples "$examples" --no-color "$@"
+run() {  # in the work dir, where schemathesis leaves its cache
+  (cd "$work" && "$st" --config-file "$here/schemathesis.toml" run "$base/api/v2/openapi.json" --checks all \
+    --seed "$seed" --max-examples "$examples" --no-color "$@")
 }
 status=0
 echo "== schemathesis: unauthenticated"
