@@ -94,9 +94,12 @@ export async function startDemo({ port = 0, accessLifetimeSeconds, dataDir, rate
   // Development only: every user may run the common agent types (docs/agents.md, role grants).
   await api(base, 'PUT', '/admin/roles/user/agent-grants', { grants: [{ agent_type: '@common' }] }, adminToken);
   await api(base, 'POST', '/auth/logout', {}, adminToken);
+  // Kept in a file only its owner can read, not printed.
+  const adminFile = join(dir, 'dev-admin.txt');
+  writeFileSync(adminFile, `${admin.email}\n${admin.password}\n`, { mode: 0o600 });
   const app = await serveApp({ root: join(APP_ROOT, 'dist'), target: archon.url, port: appPort, devMailDir: join(dir, 'data', 'mail') });
   return {
-    appUrl: app.url, archonUrl: archon.url, dataDir: join(dir, 'data'), configPath, admin, archonStderr: archon.stderr,
+    appUrl: app.url, archonUrl: archon.url, dataDir: join(dir, 'data'), configPath, admin, adminFile, archonStderr: archon.stderr,
     async stop() {
       await app.close();
       if (archon.proc.exitCode === null) {

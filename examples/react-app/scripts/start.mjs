@@ -5,10 +5,11 @@ const demo = await startDemo({ port: Number(process.env.PORT ?? 5173) });
 console.log(`
   archon-auth example app:  ${demo.appUrl}
   archon-auth server:       ${demo.archonUrl}  (data: ${demo.dataDir})
-  development admin:        ${demo.admin.email} / ${demo.admin.password}
+  development admin:        ${demo.admin.email} (password in ${demo.adminFile})
   verification mail:        ${demo.appUrl}/#/mail  (the dev mailbox reads ${demo.dataDir}/mail)
 
   Ctrl-C stops both.`);
 const stop = async () => { await demo.stop(); process.exit(0); };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+process.on('SIGHUP', stop);
