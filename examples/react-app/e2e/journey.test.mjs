@@ -34,8 +34,7 @@ async function apiLogin(email) {
   return (await res.json()).data;
 }
 
-test('example app journey', async () => {
-  const email = `grace-${Date.now()}@example.com`;
+async function registerAndVerify(email) {
   await page.goto(`${demo.appUrl}/#/register`);
   await page.getByLabel('Name').fill('Grace');
   await page.getByLabel('Email').fill(email);
@@ -54,6 +53,25 @@ test('example app journey', async () => {
   await page.getByText('Your email is verified').waitFor();
   await page.screenshot({ path: shotPath('04-verified') });
 
+}
+
+async function requestAgentToken() {
+  await page.getByRole('link', { name: 'Agents' }).click();
+  await page.getByLabel('Agent type').selectOption('code_implementer');
+  await page.getByRole('button', { name: 'Request agent token' }).click();
+  const result = page.getByTestId('agent-result');
+  await result.waitFor();
+  const granted = await result.getByRole('list', { name: 'Granted' }).innerText();
+  const denied = await result.getByRole('list', { name: 'Denied' }).innerText();
+  assert.deepEqual(granted.split('\n').map((s) => s.trim()).filter(Boolean), ['file:read', 'file:write', 'git:commit']);
+  assert.match(denied, /npm:install: requires_approval/);
+  await page.screenshot({ path: shotPath('10-agent-token'), fullPage: true });
+
+}
+
+test('example app journey', async () => {
+  const email = `grace-${Date.now()}@example.com`;
+  await registerAndVerify(email);
   await page.getByRole('main').getByRole('link', { name: 'Log in' }).click();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('not the right passphrase');
@@ -92,16 +110,7 @@ test('example app journey', async () => {
   assert.equal(refresh.httpOnly, true);
   assert.equal(await page.evaluate(() => document.cookie.includes('refresh_token')), false, 'script cannot read it');
 
-  await page.getByRole('link', { name: 'Agents' }).click();
-  await page.getByLabel('Agent type').selectOption('code_implementer');
-  await page.getByRole('button', { name: 'Request agent token' }).click();
-  const result = page.getByTestId('agent-result');
-  await result.waitFor();
-  const granted = await result.getByRole('list', { name: 'Granted' }).innerText();
-  const denied = await result.getByRole('list', { name: 'Denied' }).innerText();
-  assert.deepEqual(granted.split('\n').map((s) => s.trim()).filter(Boolean), ['file:read', 'file:write', 'git:commit']);
-  assert.match(denied, /npm:install: requires_approval/);
-  await page.screenshot({ path: shotPath('10-agent-token'), fullPage: true });
+  await requestAgentToken();
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in' }).waitFor();

@@ -90,8 +90,11 @@ export class ArchonAuthClient {
   /** How many refresh requests this client has sent. */
   get refreshCount(): number { return this.session.refreshCount; }
 
-  /** Forgets the session here (and in the other tabs) without telling the server. */
-  clearTokens(): void { void this.session.endLocally('SIGNED_OUT', true); }
+  /**
+   * Forgets the tokens this client holds, without telling the server or the other tabs. In a
+   * browser the httpOnly refresh cookie stays (script cannot delete it): use logout() to end the session.
+   */
+  clearTokens(): void { void this.session.endLocally('SIGNED_OUT', false); }
 
   /** Stops timers and the cross-tab channel. */
   dispose(): void { this.session.dispose(); }
