@@ -75,4 +75,22 @@ describe('refresh', () => {
     await resumed.logout();
     expect(store.has('rt')).toBe(false);
   });
+
+  it('two server-side renderers sharing one stored session refresh at once without a reuse detection', async () => {
+    // The "Already Used" failure of SSR setups: two workers read the same refresh token and both
+    // refresh. The server's grace window answers the second with the same child token.
+    const { client: admin } = await signedInAdmin(server);
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => { store.set(k, v); }, removeItem: (k: string) => { store.delete(k); } };
+    const { user } = await signedInUser(server, newClient(server, { storage, storageKey: 'shared' }));
+    const workers = [newClient(server, { storage, storageKey: 'shared' }), newClient(server, { storage, storageKey: 'shared' })];
+    await Promise.all(workers.map((w) => w.refreshAccessToken()));
+    expect(workers[0]!.getAccessToken()).toBeTruthy();
+    await Promise.all(workers.map((w) => w.getCurrentUser()));
+    const rows = await refreshRows(admin, user.id);
+    expect(rows.map((r) => r.outcome).sort()).toEqual(['grace_replay', 'rotated']);
+    const reuse = await admin.getAuditEvents({ userId: user.id, event: 'refresh_reuse_detected' });
+    expect(reuse.items).toHaveLength(0);
+    await workers[1]!.refreshAccessToken(); // the stored child works on
+  });
 });
