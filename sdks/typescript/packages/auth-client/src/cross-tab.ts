@@ -45,7 +45,36 @@ export class CrossTab {
     try { this.channel?.postMessage(msg); } catch { /* closed channel: nothing to tell */ }
   }
 
-  shareToken(token: SharedToken): void { this.post({ type: 'token', token, from: this.id }); }
+  /**
+   * Announces a new token. A marker (the new expiry, never the token) also goes to localStorage,
+   * which every tab reads synchronously: a tab that takes the lock next knows a peer has just
+   * refreshed even if the broadcast has not reached it yet, and waits for it instead of refreshing.
+   */
+  shareToken(token: SharedToken): void {
+    try { globalThis.localStorage?.setItem(`${this.name}:refreshed`, JSON.stringify({ at: Date.now(), expiresAt: token.expiresAt })); } catch { /* no storage: broadcast only */ }
+    this.post({ type: 'token', token, from: this.id });
+  }
+
+  /** The expiry of a token a peer obtained in the last few seconds, if it is later than `than`. */
+  peerRefreshedAfter(than: number): number | undefined {
+    try {
+      const raw = globalThis.localStorage?.getItem(`${this.name}:refreshed`);
+      const m = raw ? JSON.parse(raw) as { at: number; expiresAt: number } : undefined;
+      return m && m.expiresAt > than && m.expiresAt > Date.now() && Date.now() - m.at < 5_000 ? m.expiresAt : undefined;
+    } catch { return undefined; }
+  }
+
+  /** Resolves with the first token message expiring at or after `expiresAt`, or undefined after waitMs. */
+  waitForToken(expiresAt: number, waitMs: number): Promise<SharedToken | undefined> {
+    return new Promise((resolve) => {
+      const done = (t?: SharedToken) => {
+        if (t && t.expiresAt < expiresAt) return;
+        clearTimeout(timer); this.waiters.delete(done); resolve(t);
+      };
+      const timer = setTimeout(() => done(undefined), waitMs);
+      this.waiters.add(done);
+    });
+  }
 
   shareSignOut(): void { this.post({ type: 'signed-out', from: this.id }); }
 

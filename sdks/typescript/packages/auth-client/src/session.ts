@@ -172,8 +172,14 @@ export class SessionManager {
     const run = async (): Promise<Session> => {
       // Let a token message that raced the lock hand-over arrive before deciding.
       if (tab) await new Promise((r) => setTimeout(r, 20));
-      const s = this.session;
+      let s = this.session;
       if (s && this.isFresh(s) && s.accessToken !== stale) return s;
+      // A peer refreshed moments ago but its message is still on the way: wait for it (briefly).
+      const peer = tab?.peerRefreshedAfter(s?.expiresAt ?? 0);
+      if (peer !== undefined && await tab!.waitForToken(peer, 1_000)) {
+        s = this.session;
+        if (s && this.isFresh(s) && s.accessToken !== stale) return s;
+      }
       return this.requestRefresh();
     };
     return tab ? tab.withLock(run) : run();
