@@ -1,7 +1,8 @@
 // Agent tokens through the SDK: the spec's example, delegation, verify, list, revoke.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchonAuthError } from '@archon/auth-client';
-import { startServer, type RunningServer } from '../support/server.js';
+import { spawnSync } from 'node:child_process';
+import { ArchonAuthClient, ArchonAuthError } from '@archon/auth-client';
+import { archonBin, startServer, type RunningServer } from '../support/server.js';
 import { signedInAdmin, signedInUser } from '../support/users.js';
 
 let server: RunningServer;
@@ -50,6 +51,14 @@ describe('agents', () => {
       .toMatchObject({ allowed: false, reason: 'path_not_allowed' });
     expect(await client.verifyCapability(child.agentToken, 'git:commit', { branch: 'feature/login-x' }, { asAgent: true }))
       .toMatchObject({ allowed: false, reason: 'capability_not_granted' });
+
+    // A tool server authenticates as a service client (HTTP Basic), as introspection clients do.
+    const created = spawnSync(archonBin(), ['clients', 'create', '--name', 'file-server', '--data-dir', server.dataDir, '--config', server.configPath], { encoding: 'utf8' });
+    expect(created.status, created.stderr).toBe(0);
+    const { client_id: clientId, client_secret: clientSecret } = JSON.parse(created.stdout.trim().split('\n').pop()!);
+    const anonymous = new ArchonAuthClient({ baseURL: server.baseUrl });
+    expect(await anonymous.verifyCapability(auth.agentToken, 'git:commit', { branch: 'refs/heads/main' }, { client: { clientId, clientSecret } }))
+      .toMatchObject({ allowed: false, reason: 'branch_not_allowed' });
 
     const listed = await client.listAgentTokens();
     const mine = listed.find((t) => t.agentId === child.agentId);
