@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { LoginForm, useAuth } from '@archon/auth-react';
 import { go, useRoute } from '../router';
 
@@ -71,10 +71,13 @@ export function VerifyPage() {
   const { params } = useRoute();
   const token = params.get('token');
   const [state, setState] = useState<'working' | 'verified' | string>('working');
+  // A verification token works once: StrictMode's second effect run must reuse the first attempt.
+  const attempt = useRef<{ token: string; done: Promise<unknown> } | null>(null);
   useEffect(() => {
     if (!token) { setState('The link has no token.'); return; }
+    if (attempt.current?.token !== token) attempt.current = { token, done: client.verifyEmail(token) };
     let live = true;
-    client.verifyEmail(token).then(() => live && setState('verified'), (e: Error) => live && setState(e.message));
+    attempt.current.done.then(() => live && setState('verified'), (e: Error) => live && setState(e.message));
     return () => { live = false; };
   }, [client, token]);
   return (
