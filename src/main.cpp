@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
+#include "identity/roles.hpp"
 
 namespace {
 
@@ -116,7 +117,7 @@ int main(int argc, char** argv) {
   users_create->add_option("--email", user_email, "Email address")->required();
   users_create->add_option("--name", user_name, "Display name")->required();
   users_create->add_option("--role", user_role, "user, agent_operator or admin")
-      ->check(CLI::IsMember({"user", "agent_operator", "admin"}));
+      ->check(CLI::IsMember(archon::identity::role_names()));
 
   auto* passwords = cli.add_subcommand("passwords", "Password hashing");
   passwords->require_subcommand(1);

@@ -4,6 +4,7 @@
 
 #include "api/authn.hpp"
 #include "http/exchange.hpp"
+#include "identity/roles.hpp"
 #include "store/store_errors.hpp"
 
 namespace archon::api {
@@ -118,9 +119,8 @@ void register_admin_routes(http::Router& router, const Services& svc) {
         if (auto r = body.find("roles"); r != body.end() && r->value().is_array()) {
           roles.emplace();
           for (const auto& v : r->value().get_array()) {
-            if (!v.is_string() || (v.get_string() != "user" && v.get_string() != "agent_operator" &&
-                                   v.get_string() != "admin"))
-              problems["roles"] = "Each role must be user, agent_operator or admin";
+            if (!v.is_string() || !identity::is_role(v.get_string()))
+              problems["roles"] = "Each role must be " + std::string(identity::kRoleList);
             else if (std::find(roles->begin(), roles->end(), v.get_string()) == roles->end())
               roles->emplace_back(v.get_string());
           }

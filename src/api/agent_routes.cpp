@@ -7,6 +7,7 @@
 #include "api/caller_auth.hpp"
 #include "core/json_writer.hpp"
 #include "http/exchange.hpp"
+#include "identity/roles.hpp"
 
 namespace archon::api {
 namespace {
@@ -277,7 +278,7 @@ void register_agent_routes(http::Router& router, const Services& svc) {
              [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
                if (!require_user_with_permission(ex, svc, "users:read")) co_return;
                std::string role(ex.param("role"));
-               if (role != "user" && role != "agent_operator" && role != "admin") {
+               if (!identity::is_role(role)) {
                  ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
                  co_return;
                }

@@ -8,6 +8,7 @@
 #include <boost/url/pct_string_view.hpp>
 
 #include "crypto/random.hpp"
+#include "identity/roles.hpp"
 
 namespace archon::api {
 namespace {
@@ -99,11 +100,11 @@ Expected<std::optional<Caller>, ApiError> authenticate_caller(const http::Reques
   bool admin = false;
   auto user = users ? users->find_user_by_id(verified->token->subject) : std::nullopt;
   if (user) {
-    admin = user->is_active && std::find(user->roles.begin(), user->roles.end(), "admin") != user->roles.end();
+    admin = user->is_active && std::find(user->roles.begin(), user->roles.end(), identity::kAdminRole) != user->roles.end();
   } else {
     const auto& claims = verified->token->claims;
     if (auto r = claims.find("roles"); r != claims.end() && r->value().is_array())
-      for (const auto& role : r->value().get_array()) admin |= role.is_string() && role.get_string() == "admin";
+      for (const auto& role : r->value().get_array()) admin |= role.is_string() && role.get_string() == identity::kAdminRole;
   }
   if (!admin)
     return Unexpected{ApiError::make(ErrorCode::kAuthInsufficientPermissions, {{"required_role", "admin"}})};

@@ -21,6 +21,9 @@
 
 namespace archon::api {
 
+// What handlers may use. Nullability, stated once: when serving, every pointer is set (serve()
+// checks complete() before the first request); only `archon-auth routes`, which lists the table
+// and never runs a handler, registers with an empty Services. So handlers dereference freely.
 struct Services {
   const observability::HealthRegistry* health = nullptr;
   observability::Metrics* metrics = nullptr;
@@ -40,6 +43,12 @@ struct Services {
   const agents::AgentCatalog* agent_catalog = nullptr;
   store::AgentStore* agent_store = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  bool complete() const {
+    return health && metrics && server_state && keyring && token_service && service_clients && tokens_config &&
+           config && accounts && sessions && identity_store && user_cache && audit && identity_context && agents &&
+           agent_catalog && agent_store;
+  }
 };
 
 void register_health_routes(http::Router& router, const Services& services);

@@ -181,7 +181,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
     // RFC 7009 §2.2: the answer is the same whether the token was valid, unknown or expired,
     // so revocation is no oracle.
     auto verified = svc.token_service->verify_any(request->token);
-    if (!verified && svc.identity_store) {
+    if (!verified) {
       // Not a JWT of ours: perhaps an opaque refresh token, which ends its whole session.
       if (auto session = svc.identity_store->revoke_session_by_refresh_token(crypto::sha256(request->token),
                                                                               tokens::system_epoch_seconds())) {
@@ -194,7 +194,7 @@ void register_token_routes(http::Router& router, const Services& svc) {
       const auto& t = *verified->token;
       svc.token_service->revocations().revoke(tokens::RevocationSubject::kJti, t.jti,
                                               t.expires_at + svc.tokens_config->leeway.count());
-      if (t.kind == tokens::TokenKind::kAgent && !t.lineage.empty() && svc.agent_store) {
+      if (t.kind == tokens::TokenKind::kAgent && !t.lineage.empty()) {
         // An agent token takes its descendants with it, as DELETE /auth/agents/tokens/{id} does.
         for (const auto& [id, expires] : svc.agent_store->revoke_agent_lineage(t.lineage.front(), tokens::system_epoch_seconds()))
           svc.token_service->revocations().revoke(tokens::RevocationSubject::kFamily, id,

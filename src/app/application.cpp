@@ -24,7 +24,7 @@
 #include "http/server.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
-#include "ratelimit/rate_limit_policy.hpp"
+#include "http/rate_limit_policy.hpp"
 #include "agents/agent_service.hpp"
 #include "app/runtime.hpp"
 #include "core/embedded_assets.hpp"
@@ -106,7 +106,7 @@ int serve(const Config& config) {
                          std::to_string(snap->by_kid.size()) + " published keys", 0};
     });
     // Rate limits: the spec's tiers from config, counted in this process (GCRA, bounded tables).
-    ratelimit::RateLimitPolicy rate_limits(rt->config.rate_limits, rt->config.server.rate_limit_max_keys, metrics);
+    http::RateLimitPolicy rate_limits(rt->config.rate_limits, rt->config.server.rate_limit_max_keys, metrics);
     auto proxies = http::TrustedProxies::parse(rt->config.server.trusted_proxies);
     if (!proxies) throw std::runtime_error("server.trusted_proxies: " + proxies.error());
     // Several instances share rate limits and tell each other about changes through Redis.
@@ -238,6 +238,7 @@ int serve(const Config& config) {
                            .agent_catalog = &*catalog,
                            .agent_store = &agent_store,
                            .started = started};
+    if (!services.complete()) throw std::logic_error("serve: a collaborator of the API handlers is missing");
     http::Router router;
     api::register_all_routes(router, services);
     // Handlers that wait on PostgreSQL (or Redis) run on worker threads (one per pooled

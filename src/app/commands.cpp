@@ -19,6 +19,7 @@
 #include "identity/email_address.hpp"
 #include "identity/password_hasher.hpp"
 #include "identity/password_policy.hpp"
+#include "identity/roles.hpp"
 
 namespace archon::app {
 namespace {
@@ -122,8 +123,8 @@ int run_users_create(const Config& config, const std::string& raw_email, const s
     auto email = identity::parse_email(raw_email);
     if (!email) throw std::runtime_error("--email is not a valid address");
     if (auto p = identity::AccountService::check_name(name)) throw std::runtime_error("--name: " + *p);
-    if (role != "user" && role != "agent_operator" && role != "admin")
-      throw std::runtime_error("--role must be user, agent_operator or admin");
+    if (!identity::is_role(role))
+      throw std::runtime_error("--role must be " + std::string(identity::kRoleList));
     std::string password;
     std::getline(std::cin, password);
     if (!password.empty() && password.back() == '\r') password.pop_back();

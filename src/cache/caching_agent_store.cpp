@@ -21,7 +21,7 @@ std::vector<store::AgentGrant> CachingAgentStore::grants_for_roles(const std::ve
     return *hit;
   }
   if (metrics_) metrics_->count_cache("agent_grants", false);
-  SharedCache::Lookup shared;
+  cluster::SharedCache::Lookup shared;
   if (l2_) {
     shared = l2_->get(key, kGenerationKey);
     if (shared.value) {

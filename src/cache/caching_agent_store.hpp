@@ -4,7 +4,7 @@
 // instance's), so the change counts on the next request.
 #pragma once
 #include "cache/bounded_cache.hpp"
-#include "cache/shared_cache.hpp"
+#include "cluster/shared_cache.hpp"
 #include "cluster/cluster_bus.hpp"
 #include "observability/metrics.hpp"
 #include "store/agent_store.hpp"
@@ -26,7 +26,7 @@ class CachingAgentStore final : public store::AgentStore {
   // Start-up only, before serving.
   void set_bus(cluster::ClusterBus* bus) { bus_ = bus; }
   // The shared L2 behind the L1 (agent:capabilities:{roles}).
-  void set_shared_cache(SharedCache* l2) { l2_ = l2; }
+  void set_shared_cache(cluster::SharedCache* l2) { l2_ = l2; }
   static constexpr const char* kGenerationKey = "agent:capabilities:gen";
   // Another instance changed grants (or messages may have been missed): memory only.
   void drop_all() { grants_.invalidate_all(); }
@@ -48,7 +48,7 @@ class CachingAgentStore final : public store::AgentStore {
   BoundedCache<std::vector<store::AgentGrant>> grants_;
   observability::Metrics* metrics_;
   cluster::ClusterBus* bus_ = nullptr;
-  SharedCache* l2_ = nullptr;
+  cluster::SharedCache* l2_ = nullptr;
 };
 
 }  // namespace archon::cache

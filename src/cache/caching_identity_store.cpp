@@ -22,7 +22,7 @@ std::optional<UserRecord> CachingIdentityStore::find_user(const std::string& id,
     return hit;
   }
   if (metrics_) metrics_->count_cache("user", false);
-  SharedCache::Lookup shared;
+  cluster::SharedCache::Lookup shared;
   if (l2_) {
     shared = l2_->get(k, generation_key(id));
     if (shared.value) {

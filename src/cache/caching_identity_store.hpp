@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "cache/bounded_cache.hpp"
-#include "cache/shared_cache.hpp"
+#include "cluster/shared_cache.hpp"
 #include "cluster/cluster_bus.hpp"
 #include "observability/metrics.hpp"
 #include "store/identity_store.hpp"
@@ -28,7 +28,7 @@ class CachingIdentityStore final : public store::IdentityStore {
   // Start-up only, before serving.
   void set_bus(cluster::ClusterBus* bus) { bus_ = bus; }
   // The shared L2 behind the L1 (user:profile:{id}, without the password hash).
-  void set_shared_cache(SharedCache* l2) { l2_ = l2; }
+  void set_shared_cache(cluster::SharedCache* l2) { l2_ = l2; }
   // Another instance changed `user_id` (or messages may have been missed): memory only.
   void drop(const std::string& user_id) { users_.invalidate(key(user_id)); }
   void drop_all() { users_.invalidate_all(); }
@@ -98,7 +98,7 @@ class CachingIdentityStore final : public store::IdentityStore {
   BoundedCache<store::UserRecord> users_;
   observability::Metrics* metrics_;
   cluster::ClusterBus* bus_ = nullptr;
-  SharedCache* l2_ = nullptr;
+  cluster::SharedCache* l2_ = nullptr;
 };
 
 }  // namespace archon::cache

@@ -51,7 +51,7 @@ bool RedisSharedCache::settle_lost_invalidation() {
   }
 }
 
-cache::SharedCache::Lookup RedisSharedCache::get(std::string_view key, std::string_view generation_key) {
+SharedCache::Lookup RedisSharedCache::get(std::string_view key, std::string_view generation_key) {
   Lookup out;
   if (resting() || !settle_lost_invalidation()) {
     out.available = false;

@@ -1,4 +1,4 @@
-// The shared L2 cache on Redis (see cache/shared_cache.hpp for the protocol). One round trip
+// The shared L2 cache on Redis (see cluster/shared_cache.hpp for the protocol). One round trip
 // per get (MGET value, generation) and per put or invalidate (a Lua script). After a failure
 // Redis is left alone for a second, so a dead Redis costs one timeout a second, not one per
 // request.
@@ -6,13 +6,13 @@
 #include <atomic>
 #include <chrono>
 
-#include "cache/shared_cache.hpp"
+#include "cluster/shared_cache.hpp"
 #include "redis/redis_client.hpp"
 #include "redis/redis_script.hpp"
 
 namespace archon::cluster {
 
-class RedisSharedCache final : public cache::SharedCache {
+class RedisSharedCache final : public SharedCache {
  public:
   explicit RedisSharedCache(redis::RedisClient& client);
 

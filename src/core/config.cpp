@@ -11,7 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/yaml_read.hpp"
-#include "http/client_address.hpp"
+#include "core/ip_networks.hpp"
 
 namespace archon {
 namespace {
@@ -55,7 +55,7 @@ std::optional<std::string> parse_server(const YAML::Node& n, ServerConfig& s) {
   if (n["trusted_proxies"]) {
     auto v = read_string_list(n["trusted_proxies"], p + ".trusted_proxies");
     if (!v) return v.error();
-    if (auto parsed = http::TrustedProxies::parse(*v); !parsed) return p + ".trusted_proxies: " + parsed.error();
+    if (auto parsed = IpNetworks::parse(*v); !parsed) return p + ".trusted_proxies: " + parsed.error();
     s.trusted_proxies = std::move(*v);
   }
   return std::nullopt;

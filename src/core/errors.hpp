@@ -2,6 +2,7 @@
 // HTTP layer needs its own, each bound to one HTTP status and a safe default message.
 #pragma once
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -74,6 +75,14 @@ struct ApiError {
 
   static ApiError make(ErrorCode code, boost::json::object details = {});
   static ApiError make(ErrorCode code, std::string message, boost::json::object details = {});
+};
+
+// A dependency (the database, say) could not be reached or did not answer in time: the operation
+// did not happen, or its outcome is unknown, and it may succeed later. Infrastructure throws a
+// subclass (store::StoreUnavailable); the HTTP layer answers 503 SYSTEM_DATABASE_ERROR without
+// knowing which layer threw it.
+struct TransientFailure : std::runtime_error {
+  using runtime_error::runtime_error;
 };
 
 }  // namespace archon

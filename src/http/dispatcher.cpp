@@ -15,7 +15,6 @@
 #include "http/api_version.hpp"
 #include "http/exchange.hpp"
 #include "http/json_body.hpp"
-#include "store/store_errors.hpp"
 
 namespace archon::http {
 namespace {
@@ -253,7 +252,7 @@ boost::asio::awaitable<void> Dispatcher::run_route(const Route& route, Exchange&
       ex.set_body(std::move(*body));
     }
     co_await route.handler(ex);
-  } catch (const store::StoreUnavailable& e) {
+  } catch (const TransientFailure& e) {
     // The database did not answer in time or cannot be reached: the operation did not happen
     // (or its outcome is unknown), and trying again later may work.
     log::warn("store unavailable", {{"request_id", ctx.request_id}, {"route", ctx.route_template}, {"what", e.what()}});

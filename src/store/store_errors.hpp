@@ -4,10 +4,12 @@
 #pragma once
 #include <stdexcept>
 
+#include "core/errors.hpp"
+
 namespace archon::store {
 
-struct StoreUnavailable : std::runtime_error {
-  using runtime_error::runtime_error;
+struct StoreUnavailable : TransientFailure {
+  using TransientFailure::TransientFailure;
 };
 
 // An administrative change to a user would have left no active user with the admin role while

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace archon::cache {
+namespace archon::cluster {
 
 class SharedCache {
  public:
@@ -33,4 +33,4 @@ class SharedCache {
   virtual void invalidate_all() = 0;
 };
 
-}  // namespace archon::cache
+}  // namespace archon::cluster

@@ -1,11 +1,16 @@
-#include "ratelimit/rate_limit_policy.hpp"
+#include "http/rate_limit_policy.hpp"
 
 #include <algorithm>
 #include <chrono>
 
-#include "http/client_address.hpp"
+#include "core/ip_networks.hpp"
 
-namespace archon::ratelimit {
+namespace archon::http {
+
+using ratelimit::GcraRate;
+using ratelimit::LimitScope;
+using ratelimit::LocalRateLimiter;
+using ratelimit::LimitOutcome;
 namespace {
 
 bool is_address_dimension(const std::string& name) { return name == "per_ip" || name == "global"; }
@@ -69,12 +74,12 @@ const RateLimitPolicy::Tier* RateLimitPolicy::find(std::string_view name) const 
 }
 
 std::optional<ApiError> RateLimitPolicy::admit_address(std::string_view tier_name, bool principal_by_address,
-                                                       http::RequestContext& ctx) const {
+                                                       RequestContext& ctx) const {
   const Tier* tier = find(tier_name);
   if (!tier) return std::nullopt;
   std::vector<Check> checks = address_checks(*tier, ctx);
   if (principal_by_address && tier->principal) {
-    checks.push_back({&*tier->principal, "ip:" + http::address_limit_key(ctx.client_address)});
+    checks.push_back({&*tier->principal, "ip:" + address_limit_key(ctx.client_address)});
     ctx.subject_limited = true;
   }
   auto refused = apply(*tier, checks, ctx, {});
@@ -83,15 +88,15 @@ std::optional<ApiError> RateLimitPolicy::admit_address(std::string_view tier_nam
 }
 
 std::vector<RateLimitPolicy::Check> RateLimitPolicy::address_checks(const Tier& tier,
-                                                                   const http::RequestContext& ctx) const {
-  const std::string address_key = http::address_limit_key(ctx.client_address);
+                                                                   const RequestContext& ctx) const {
+  const std::string address_key = address_limit_key(ctx.client_address);
   std::vector<Check> checks;
   for (const auto& d : tier.address) checks.push_back({&d, d.name == "global" ? std::string("*") : address_key});
   return checks;
 }
 
 std::optional<ApiError> RateLimitPolicy::admit_subject(std::string_view tier_name, std::string_view subject,
-                                                       http::RequestContext& ctx) const {
+                                                       RequestContext& ctx) const {
   const Tier* tier = find(tier_name);
   if (!tier || !tier->principal) return std::nullopt;
   // A refusal here also gives back what the address check of this request took, so a request
@@ -102,13 +107,13 @@ std::optional<ApiError> RateLimitPolicy::admit_subject(std::string_view tier_nam
 }
 
 std::optional<ApiError> RateLimitPolicy::apply(const Tier& tier, const std::vector<Check>& checks,
-                                               http::RequestContext& ctx,
+                                               RequestContext& ctx,
                                                const std::vector<Check>& refund_if_refused) const {
   using namespace std::chrono;
   const std::int64_t now_ns = duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
   const std::int64_t now_epoch_ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
   auto info_for = [&](const Dimension& d, const LimitOutcome& o) {
-    http::RateLimitInfo info;
+    RateLimitInfo info;
     info.limit = d.capacity;
     info.remaining = static_cast<std::uint64_t>(std::max<std::int64_t>(0, o.remaining));
     info.reset_after_seconds = ceil_seconds(o.full_after_ns);
@@ -119,7 +124,7 @@ std::optional<ApiError> RateLimitPolicy::apply(const Tier& tier, const std::vect
     info.window_seconds = d.window_seconds;
     return info;
   };
-  auto keep_tighter = [&](const http::RateLimitInfo& info) {
+  auto keep_tighter = [&](const RateLimitInfo& info) {
     if (!ctx.rate_limit || info.remaining <= ctx.rate_limit->remaining) ctx.rate_limit = info;
   };
 
@@ -132,7 +137,7 @@ std::optional<ApiError> RateLimitPolicy::apply(const Tier& tier, const std::vect
     }
     for (std::size_t j = 0; j < i; ++j) active_->refund(checks[j].dimension->scope, checks[j].key);
     for (const auto& c : refund_if_refused) active_->refund(c.dimension->scope, c.key);
-    http::RateLimitInfo info = info_for(d, o);
+    RateLimitInfo info = info_for(d, o);
     info.remaining = 0;
     ctx.rate_limit = info;
     metrics_.count_rate_limit_exceeded(tier.name);
@@ -150,4 +155,4 @@ std::optional<ApiError> RateLimitPolicy::apply(const Tier& tier, const std::vect
   return std::nullopt;
 }
 
-}  // namespace archon::ratelimit
+}  // namespace archon::http

@@ -1,12 +1,12 @@
-#include "ratelimit/rate_limit_policy.hpp"
+#include "http/rate_limit_policy.hpp"
 
 #include <gtest/gtest.h>
 
-namespace archon::ratelimit {
+namespace archon::http {
 namespace {
 
-http::RequestContext context(std::string address) {
-  http::RequestContext ctx;
+RequestContext context(std::string address) {
+  RequestContext ctx;
   ctx.client_address = std::move(address);
   return ctx;
 }
@@ -84,4 +84,4 @@ TEST(RateLimitPolicy, UnknownTiersAndTiersWithoutAPrincipalAdmit) {
 }
 
 }  // namespace
-}  // namespace archon::ratelimit
+}  // namespace archon::http

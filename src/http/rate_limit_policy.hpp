@@ -16,25 +16,25 @@
 #include "observability/metrics.hpp"
 #include "ratelimit/local_rate_limiter.hpp"
 
-namespace archon::ratelimit {
+namespace archon::http {
 
-class RateLimitPolicy final : public http::RequestLimiter {
+class RateLimitPolicy final : public RequestLimiter {
  public:
   RateLimitPolicy(const std::map<std::string, RateLimitTier>& tiers, std::size_t max_keys_per_scope,
                   observability::Metrics& metrics);
 
   std::optional<ApiError> admit_address(std::string_view tier, bool principal_by_address,
-                                        http::RequestContext& ctx) const override;
+                                        RequestContext& ctx) const override;
   std::optional<ApiError> admit_subject(std::string_view tier, std::string_view subject,
-                                        http::RequestContext& ctx) const override;
+                                        RequestContext& ctx) const override;
 
   // The in-process limiter (always built: it is also the fallback of a shared limiter).
-  LocalRateLimiter& limiter() const { return *limiter_; }
+  ratelimit::LocalRateLimiter& limiter() const { return *limiter_; }
   // The scopes, in index order, for a shared limiter to be built over.
-  const std::vector<LimitScope>& scopes() const { return scope_list_; }
+  const std::vector<ratelimit::LimitScope>& scopes() const { return scope_list_; }
   // Counts through `shared` (several instances, one budget) instead of the local limiter.
   // Start-up only, before serving; `shared` must outlive the policy's use.
-  void use_limiter(RateLimiter& shared) { active_ = &shared; }
+  void use_limiter(ratelimit::RateLimiter& shared) { active_ = &shared; }
   bool remote() const override { return active_ != limiter_.get(); }
   std::size_t scope_count() const { return scopes_; }
 
@@ -58,17 +58,17 @@ class RateLimitPolicy final : public http::RequestLimiter {
     const Dimension* dimension;
     std::string key;
   };
-  std::optional<ApiError> apply(const Tier& tier, const std::vector<Check>& checks, http::RequestContext& ctx,
+  std::optional<ApiError> apply(const Tier& tier, const std::vector<Check>& checks, RequestContext& ctx,
                                 const std::vector<Check>& refund_if_refused) const;
-  std::vector<Check> address_checks(const Tier& tier, const http::RequestContext& ctx) const;
+  std::vector<Check> address_checks(const Tier& tier, const RequestContext& ctx) const;
   const Tier* find(std::string_view name) const;
 
   std::map<std::string, Tier, std::less<>> tiers_;
   std::size_t scopes_ = 0;
-  std::vector<LimitScope> scope_list_;
-  std::unique_ptr<LocalRateLimiter> limiter_;
-  RateLimiter* active_ = nullptr;
+  std::vector<ratelimit::LimitScope> scope_list_;
+  std::unique_ptr<ratelimit::LocalRateLimiter> limiter_;
+  ratelimit::RateLimiter* active_ = nullptr;
   observability::Metrics& metrics_;
 };
 
-}  // namespace archon::ratelimit
+}  // namespace archon::http
