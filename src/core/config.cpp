@@ -128,7 +128,9 @@ std::optional<std::string> parse_token_kind(const YAML::Node& n, const std::stri
     k.algorithm = *v;
   }
   if (n["lifetime_seconds"]) {
-    auto v = read_int(n["lifetime_seconds"], p + ".lifetime_seconds", 60, 86400);
+    // From 5 s: short-lived access tokens are a real deployment choice (and what a test of refresh
+    // under expiry needs); keep tokens.leeway_seconds below it, or expired tokens pass for that long.
+    auto v = read_int(n["lifetime_seconds"], p + ".lifetime_seconds", 5, 86400);
     if (!v) return v.error();
     k.lifetime = std::chrono::seconds(*v);
   }

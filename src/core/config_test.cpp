@@ -76,6 +76,36 @@ TEST(Config, BadValuesAreNamed) {
   EXPECT_NE(error_of("server: [1, 2\n").find("YAML syntax error"), std::string::npos);
 }
 
+TEST(Config, PublicUrlAndIssuerFollowTheListenAddressUnlessConfigured) {
+  auto c = parse_config_yaml("");
+  ASSERT_TRUE(c.has_value());
+  resolve_public_url(c->tokens, ListenAddress{"127.0.0.1", 40123});
+  EXPECT_EQ(c->tokens.public_url, "http://127.0.0.1:40123");
+  EXPECT_EQ(c->tokens.issuer, "http://127.0.0.1:40123") << "the issuer is the public URL (RFC 8414 §2)";
+  resolve_public_url(c->tokens, ListenAddress{"0.0.0.0", 8181});
+  EXPECT_EQ(c->tokens.public_url, "http://127.0.0.1:8181") << "a wildcard becomes loopback";
+  resolve_public_url(c->tokens, ListenAddress{"::", 8181});
+  EXPECT_EQ(c->tokens.public_url, "http://[::1]:8181");
+
+  auto configured = parse_config_yaml("tokens:\n  public_url: https://auth.example.com/\n");
+  ASSERT_TRUE(configured.has_value());
+  resolve_public_url(configured->tokens, ListenAddress{"127.0.0.1", 1});
+  EXPECT_EQ(configured->tokens.public_url, "https://auth.example.com");
+  EXPECT_EQ(configured->tokens.issuer, "https://auth.example.com");
+
+  auto literal = parse_config_yaml("tokens:\n  issuer: archon-auth-service\n");
+  ASSERT_TRUE(literal.has_value());
+  resolve_public_url(literal->tokens, ListenAddress{"127.0.0.1", 2});
+  EXPECT_EQ(literal->tokens.issuer, "archon-auth-service");
+  EXPECT_EQ(literal->tokens.public_url, "http://127.0.0.1:2");
+}
+
+TEST(Config, TokenLifetimesFromFiveSeconds) {
+  EXPECT_TRUE(parse_config_yaml("tokens:\n  access:\n    lifetime_seconds: 5\n").has_value());
+  EXPECT_FALSE(parse_config_yaml("tokens:\n  access:\n    lifetime_seconds: 4\n").has_value());
+  EXPECT_FALSE(parse_config_yaml("tokens:\n  agent:\n    lifetime_seconds: 86401\n").has_value());
+}
+
 TEST(Config, ListenAddresses) {
   EXPECT_EQ(parse_listen_address("[::1]:9000")->to_string(), "[::1]:9000");
   EXPECT_EQ(parse_listen_address("localhost:0")->to_string(), "127.0.0.1:0");
