@@ -39,9 +39,9 @@ Router::Match Router::match(Verb method, std::string_view path) const {
   auto segs = split_path(path);
   Verb wanted = method == Verb::head ? Verb::get : method;
   // The templates with the most literal segments own the path: /users/me is its own resource
-  // (GET, PUT), so PATCH /users/me is 405, not /users/{id} with id "me".
+  // (GET, PUT), so PATCH /users/me is 405, not /users/{id} with id "me". One pass, no
+  // allocation beyond `allowed` (this runs on every request): a better score starts over.
   int best_score = -1;
-  std::vector<std::pair<const Route*, int>> candidates;
   for (const auto& r : routes_) {
     if (r.segments.size() != segs.size()) continue;
     int score = 0;
@@ -51,16 +51,16 @@ Router::Match Router::match(Verb method, std::string_view path) const {
       else if (r.segments[i] == segs[i]) ++score;
       else ok = false;
     }
-    if (!ok) continue;
-    candidates.emplace_back(&r, score);
-    best_score = std::max(best_score, score);
-  }
-  for (const auto& [r, score] : candidates) {
-    if (score != best_score) continue;
-    if (!m.path_exists) m.path_template = r->path_template;
+    if (!ok || score < best_score) continue;
+    if (score > best_score) {
+      best_score = score;
+      m.allowed.clear();
+      m.route = nullptr;
+      m.path_template = r.path_template;
+    }
     m.path_exists = true;
-    if (std::find(m.allowed.begin(), m.allowed.end(), r->method) == m.allowed.end()) m.allowed.push_back(r->method);
-    if (r->method == wanted && !m.route) m.route = r;
+    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end()) m.allowed.push_back(r.method);
+    if (r.method == wanted && !m.route) m.route = &r;
   }
   if (m.route) {
     for (std::size_t i = 0; i < segs.size(); ++i)
