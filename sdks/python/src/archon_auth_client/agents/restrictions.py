@@ -47,9 +47,8 @@ def _has_control(s: str) -> bool:
     return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in s)
 
 
-def _path_problem(value: Text, limit: int, pattern: bool) -> Optional[str]:
-    s = _text(value)
-    kind = "path pattern" if pattern else "path"
+def _text_problem(s: Optional[str], kind: str, limit: int) -> Optional[str]:
+    """What paths and branches share: valid UTF-8, 1 to `limit` bytes, no control character."""
     if s is None:
         return f"{kind} is not valid UTF-8"
     n = len(s.encode("utf-8"))
@@ -59,6 +58,15 @@ def _path_problem(value: Text, limit: int, pattern: bool) -> Optional[str]:
         return f"{kind} is longer than {limit} bytes"
     if _has_control(s):
         return f"{kind} contains a control character"
+    return None
+
+
+def _path_problem(value: Text, limit: int, pattern: bool) -> Optional[str]:
+    s = _text(value)
+    kind = "path pattern" if pattern else "path"
+    problem = _text_problem(s, kind, limit)
+    if problem is not None or s is None:
+        return problem
     if "\\" in s:
         return f"{kind} contains a backslash"
     if "%" in s:
@@ -158,15 +166,9 @@ def normalize_branch(name: Text) -> Optional[str]:
 def _branch_problem(value: Text, pattern: bool) -> Optional[str]:
     s = normalize_branch(value)
     kind = "branch pattern" if pattern else "branch"
-    if s is None:
-        return f"{kind} is not valid UTF-8"
-    n = len(s.encode("utf-8"))
-    if n == 0:
-        return f"{kind} is empty"
-    if n > MAX_BRANCH_BYTES:
-        return f"{kind} is longer than {MAX_BRANCH_BYTES} bytes"
-    if _has_control(s):
-        return f"{kind} contains a control character"
+    problem = _text_problem(s, kind, MAX_BRANCH_BYTES)
+    if problem is not None or s is None:
+        return problem
     if " " in s:
         return f"{kind} contains a space"
     bad = _BRANCH_FORBIDDEN if pattern else _BRANCH_FORBIDDEN | {"*", "?"}
