@@ -37,9 +37,8 @@ function Node({ node, now, onRevoke }: { node: LineageNode; now: number; onRevok
           <dt>Expires</dt><dd><span data-testid="countdown">{countdown(t.expiresAt, now)}</span> <span className="muted">({formatTime(t.expiresAt)})</span></dd>
           <dt>Session</dt><dd><code>{t.sessionId}</code></dd>
         </dl>
-        <button type="button" className="danger" onClick={() => onRevoke(node)}
-          aria-label={`Revoke ${t.agentType} ${t.agentId} and its subtree (${size} token${size === 1 ? '' : 's'})`}>
-          Revoke this and its subtree ({size})
+        <button type="button" className="danger" onClick={() => onRevoke(node)}>
+          Revoke <span className="visually-hidden">{t.agentType} {t.agentId} </span>with subtree ({size} token{size === 1 ? '' : 's'})
         </button>
       </div>
       {node.children.length > 0 && (

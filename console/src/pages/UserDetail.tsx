@@ -87,9 +87,23 @@ function Sessions({ userId, canEdit }: { userId: string; canEdit: boolean }) {
       setError(errorText(err));
     }
   };
+  // The API revokes one session at a time: "all" is each of them in turn.
+  const revokeAll = async (list: SessionInfo[]) => {
+    setError('');
+    try {
+      for (const s of list) await client.terminateUserSession(userId, s.sessionId);
+      announce(`${list.length} session(s) revoked`);
+    } catch (err) {
+      setError(errorText(err));
+    }
+    reload();
+  };
   return (
     <section className="card" aria-labelledby="sessions-h">
       <h2 id="sessions-h">Sessions</h2>
+      {data && data.length > 1 && (
+        <button type="button" className="danger" disabled={!canEdit} onClick={() => void revokeAll(data)}>Revoke all {data.length} sessions</button>
+      )}
       <Status loading={loading && !data} error={loadError} what="sessions" />
       <p role="alert" className="error">{error}</p>
       {data && data.length === 0 && <p>No live sessions.</p>}

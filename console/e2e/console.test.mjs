@@ -1,0 +1,183 @@
+// The admin console in Chromium against the real archon-auth: an administrator signs in, finds a
+// user, revokes one of their sessions (its access token is then refused), changes their roles,
+// revokes an agent subtree (the child's verify then answers token_revoked), edits a role grant
+// (a bad one shows the server's validation message), reads the audit rows; a non-admin sees no
+// admin data and the API refuses them. The page runs under the CSP the binary sends.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startConsoleEnv } from './harness.mjs';
+import { apiClient } from './api.mjs';
+import { launch, watch } from './browser.mjs';
+import { runTour } from './tour.mjs';
+
+const PASSWORD = 'console e2e passphrase 42';
+const stamp = Date.now();
+const ada = { email: `ada-${stamp}@example.com`, name: 'Ada Lovelace' };
+const bob = { email: `bob-${stamp}@example.com`, name: 'Bob Plain' };
+let env, api, context, page, problems, adminApi;
+
+before(async () => {
+  env = await startConsoleEnv();
+  api = apiClient(env.archonUrl);
+  await api.registerVerified(env, ada.email, ada.name, PASSWORD);
+  await api.registerVerified(env, bob.email, bob.name, PASSWORD);
+  adminApi = await api.login(env.admin.email, env.admin.password);
+  context = await launch();
+  page = context.pages()[0] ?? await context.newPage();
+  problems = watch(page);
+  console.log(`# console served by: ${env.servedBy}`);
+});
+
+after(async () => {
+  await context?.close();
+  const code = await env?.stop();
+  assert.equal(code, 0, 'archon-auth exits cleanly');
+  assert.doesNotMatch(env.archonStderr(), /AddressSanitizer|runtime error:/);
+});
+
+const nav = (name) => page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name });
+
+async function signIn(email, password) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('whoami').filter({ hasText: email }).waitFor();
+}
+
+test('the console is served with the strict CSP', async () => {
+  const res = await fetch(env.consoleUrl);
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /script-src 'self'/);
+  assert.match(csp, /style-src 'self'/);
+  const html = await res.text();
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+  assert.doesNotMatch(html, /<style|style=/, 'no inline style');
+  const deep = await fetch(new URL('users/some-id', env.consoleUrl));
+  assert.equal(deep.status, 200, 'client-side routes fall back to index.html');
+});
+
+test('an administrator signs in and sees the overview', async () => {
+  await page.goto(env.consoleUrl);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await signIn(env.admin.email, env.admin.password);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.getByTestId('metric-totals').waitFor();
+  assert.equal(await page.getByTestId('metrics-unavailable').count(), 0, '/metrics is readable');
+  assert.match(await page.getByTestId('metric-totals').innerText(), /logins \d+/);
+});
+
+test('finds a user and revokes one session: that access token is refused next', async () => {
+  const s1 = await api.login(ada.email, PASSWORD);
+  const s2 = await api.login(ada.email, PASSWORD);
+  await nav('Users').click();
+  await page.getByLabel('Search').fill(`ada-${stamp}`);
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByTestId('users-count').filter({ hasText: /^1 users match/ }).waitFor();
+  await page.getByRole('link', { name: ada.email }).click();
+  await page.getByRole('heading', { level: 1, name: ada.email }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-row]').length === 2);
+  await page.getByRole('button', { name: `Revoke session ${s1.session_id}` }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-row]').length === 1);
+  await page.getByTestId('announcer').filter({ hasText: `Session ${s1.session_id} revoked` }).waitFor();
+  assert.equal((await api.call('GET', '/users/me', { token: s1.access_token })).status, 401, 'the revoked session is refused');
+  assert.equal((await api.call('GET', '/users/me', { token: s2.access_token })).status, 200, 'the other session still works');
+});
+
+test("changes the user's roles", async () => {
+  await page.getByRole('checkbox', { name: 'agent_operator' }).check();
+  await page.getByRole('button', { name: 'Save roles' }).click();
+  await page.getByTestId('user-roles').filter({ hasText: 'agent_operator' }).waitFor();
+  const users = await api.ok('GET', `/users?q=${encodeURIComponent(ada.email)}`, { token: adminApi.access_token });
+  assert.deepEqual([...users[0].roles].sort(), ['agent_operator', 'user']);
+});
+
+test('revokes an agent subtree: the delegated child is then token_revoked', async () => {
+  const token = adminApi.access_token;
+  const root = await api.ok('POST', '/auth/agents/authenticate', { token, body: { agent_type: 'code_reviewer', capabilities_requested: ['file:read', 'git:read'] } });
+  const child = await api.ok('POST', '/auth/agents/delegate', { token: root.agent_token, body: { agent_type: 'code_reviewer', capabilities_requested: ['file:read'] } });
+  const other = await api.ok('POST', '/auth/agents/authenticate', { token, body: { agent_type: 'code_reviewer', capabilities_requested: ['file:read'] } });
+  const verify = async (t) => (await api.ok('POST', '/auth/agents/verify', { token, body: { token: t, capability: 'file:read', resource: { path: '/project/README.md' } } })).reason;
+  assert.equal(await verify(child.agent_token), 'allowed');
+
+  await nav('Agents').click();
+  const rootNode = page.locator(`[data-agent-id="${root.agent_id}"]`);
+  await rootNode.locator(`[data-agent-id="${child.agent_id}"]`).waitFor();
+  assert.match(await rootNode.getByTestId('countdown').first().innerText(), /^\d+m \d\ds$/);
+  await page.getByRole('button', { name: `Revoke code_reviewer ${root.agent_id} with subtree (2 tokens)` }).click();
+  await rootNode.waitFor({ state: 'detached' });
+  await page.locator(`[data-agent-id="${other.agent_id}"]`).waitFor();
+  assert.equal(await verify(child.agent_token), 'token_revoked');
+  assert.equal(await verify(other.agent_token), 'allowed', 'another lineage is untouched');
+});
+
+test('edits a role grant and sees the server validation message for a bad one', async () => {
+  await page.getByRole('link', { name: 'Role grants' }).click();
+  await page.getByLabel('Role', { exact: true }).selectOption('agent_operator');
+  await page.getByRole('form', { name: 'Agent grants of role agent_operator' }).waitFor();
+  await page.getByRole('button', { name: 'Add grant' }).click();
+  const rows = page.getByTestId('grant-row');
+  const last = rows.last();
+  await last.getByLabel(/^Agent type/).fill('no_such_agent');
+  await page.getByRole('button', { name: 'Save grants' }).click();
+  await page.getByTestId('grants-error').filter({ hasText: /VALIDATION/ }).waitFor();
+  await last.getByText(/Must be a catalog agent type/).waitFor();
+  assert.equal(await last.getByLabel(/^Agent type/).getAttribute('aria-invalid'), 'true');
+
+  await last.getByLabel(/^Agent type/).fill('code_reviewer');
+  await last.getByLabel(/^Capabilities/).fill('file:read, git:read');
+  await page.getByRole('button', { name: 'Save grants' }).click();
+  await page.getByTestId('announcer').filter({ hasText: 'Agent grants of role agent_operator saved' }).waitFor();
+  const saved = await api.ok('GET', '/admin/roles/agent_operator/agent-grants', { token: adminApi.access_token });
+  assert.ok(saved.grants.some((g) => g.agent_type === 'code_reviewer' && g.capabilities.join() === 'file:read,git:read'), JSON.stringify(saved));
+});
+
+async function auditRows(event, userId) {
+  await nav('Audit').click();
+  await page.getByLabel('Event', { exact: true }).fill(event);
+  await page.getByLabel('Account (user id)', { exact: true }).fill(userId ?? '');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForURL((u) => u.searchParams.get('event') === event);
+  const rows = page.locator(`[data-testid=audit-row][data-event="${event}"]`);
+  await rows.first().waitFor();
+  return rows;
+}
+
+test('reads the resulting audit rows with their details', async () => {
+  const adaId = (await api.ok('GET', `/users?q=${encodeURIComponent(ada.email)}`, { token: adminApi.access_token }))[0].id;
+  const revoked = await auditRows('session_revoked', adaId);
+  await revoked.first().getByText('Details').click();
+  assert.match(await revoked.first().getByTestId('audit-details').innerText(), /sess_/);
+  assert.ok(await (await auditRows('admin_user_update', adaId)).count() >= 1);
+  assert.ok(await (await auditRows('agent_token_revoked')).count() >= 1);
+  assert.ok(await (await auditRows('agent_grants_changed')).count() >= 1);
+});
+
+test('a non-admin sees no admin data and the API refuses them', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const adminCalls = [];
+  page.on('response', (r) => { if (/\/api\/v2\/(users(?!\/me)|audit|admin\/)/.test(r.url())) adminCalls.push(`${r.status()} ${r.url()}`); });
+  await signIn(bob.email, PASSWORD);
+  await page.getByRole('heading', { name: 'No access' }).waitFor();
+  assert.equal(await page.getByRole('navigation', { name: 'Console sections' }).count(), 0);
+  await page.goto(new URL('users', env.consoleUrl).href);
+  await page.getByRole('heading', { name: 'No access' }).waitFor();
+  assert.equal(await page.getByTestId('user-row').count(), 0);
+  assert.deepEqual(adminCalls, [], 'the console made no admin call for a non-admin');
+  const bobApi = await api.login(bob.email, PASSWORD);
+  for (const path of ['/users', '/audit', '/admin/roles/user/agent-grants']) {
+    assert.equal((await api.call('GET', path, { token: bobApi.access_token })).status, 403, path);
+  }
+  await page.getByRole('button', { name: 'Sign out' }).first().click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+});
+
+test('no CSP violation and no page error during the journey', () => {
+  assert.deepEqual(problems, []);
+});
+
+test('every page at 1280 and 390 px: screenshots and no serious or critical axe finding', async () => {
+  const findings = await runTour({ env, mainContext: context, users: { ada, bob, password: PASSWORD } });
+  assert.deepEqual(findings, []);
+});

@@ -1,0 +1,105 @@
+// Starts the real archon-auth (fresh data dir, relaxed rate limits), makes an administrator with
+// the CLI, and serves the console: from the binary itself (CONSOLE_SERVED_BY=binary) or from
+// console/dist through a same-origin proxy (proxy). Unset: binary when it serves /admin/console.js.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveConsoleProxy } from './server.mjs';
+
+const CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO = resolve(CONSOLE_DIR, '..');
+
+export function findBinary() {
+  const bin = process.env.ARCHON_AUTH_BIN || join(REPO, 'build/debug/archon-auth');
+  if (!existsSync(bin)) throw new Error(`archon-auth not found at ${bin}: set ARCHON_AUTH_BIN`);
+  return resolve(bin);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+  });
+}
+
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ARCHON_AUTH_')));
+
+const HIGH = '1000000/second';
+const RELAXED = {
+  authentication: { login: { per_ip: HIGH, per_user: HIGH }, register: { per_ip: HIGH, global: HIGH }, password_reset: { per_email: HIGH, per_ip: HIGH } },
+  api_access: { authenticated: { per_user: HIGH, burst: 1000000 }, agent: { per_agent: HIGH, burst: 1000000 }, admin: { per_user: HIGH, burst: 1000000 } },
+  public: { health_check: { per_ip: HIGH }, documentation: { per_ip: HIGH } },
+};
+
+function startArchon(bin, port, dataDir, configPath) {
+  const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--config', configPath],
+    { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (c) => { err += c; });
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`archon-auth did not listen:\n${err.slice(-2000)}`)), 30_000);
+    proc.stderr.on('data', () => { if (/"msg":"listening"/.test(err)) { clearTimeout(t); res({ proc, stderr: () => err }); } });
+    proc.once('exit', (code) => { clearTimeout(t); rej(new Error(`archon-auth exited ${code}:\n${err.slice(-2000)}`)); });
+  });
+}
+
+async function binaryServesConsole(archonUrl) {
+  const res = await fetch(`${archonUrl}/admin/console.js`).catch(() => null);
+  return !!res && res.ok && /javascript/.test(res.headers.get('content-type') ?? '');
+}
+
+function createAdmin(bin, dataDir, configPath, email, password) {
+  const r = spawnSync(bin, ['users', 'create', '--email', email, '--name', 'Console Admin', '--role', 'admin',
+    '--data-dir', dataDir, '--config', configPath], { input: password, env: cleanEnv(), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`users create: ${r.stderr}`);
+}
+
+/** Resolves with {consoleUrl, archonUrl, servedBy, dataDir, admin, verificationToken(email), stop}. */
+export async function startConsoleEnv() {
+  const bin = findBinary();
+  const [archonPort, proxyPort] = [await freePort(), await freePort()];
+  const archonUrl = `http://127.0.0.1:${archonPort}`;
+  const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+  const dir = mkdtempSync(join(tmpdir(), 'archon-console-'));
+  const dataDir = join(dir, 'data');
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(configPath, JSON.stringify({ cors: { allow_origins: [proxyUrl, archonUrl] }, rate_limits: RELAXED }, null, 2));
+  const archon = await startArchon(bin, archonPort, dataDir, configPath);
+  const admin = { email: 'console-admin@example.com', password: 'console admin passphrase 7' };
+  createAdmin(bin, dataDir, configPath, admin.email, admin.password);
+
+  const wanted = process.env.CONSOLE_SERVED_BY;
+  const servedBy = wanted === 'binary' || wanted === 'proxy' ? wanted : (await binaryServesConsole(archonUrl) ? 'binary' : 'proxy');
+  const proxy = servedBy === 'proxy' ? await serveConsoleProxy({ distDir: join(CONSOLE_DIR, 'dist'), target: archonUrl, port: proxyPort }) : null;
+  return {
+    consoleUrl: `${proxy ? proxyUrl : archonUrl}/admin/`, archonUrl, servedBy, dataDir, admin, archonStderr: archon.stderr,
+    verificationToken: (email) => mailToken(join(dataDir, 'mail'), email),
+    async stop() {
+      await proxy?.close();
+      if (archon.proc.exitCode === null) {
+        const exited = new Promise((r) => archon.proc.once('exit', r));
+        archon.proc.kill('SIGTERM');
+        await exited;
+      }
+      if (archon.proc.exitCode === 0) rmSync(dir, { recursive: true, force: true });
+      return archon.proc.exitCode;
+    },
+  };
+}
+
+/** The newest verification token mailed to `email` (the binary writes .eml files to data/mail). */
+function mailToken(mailDir, email) {
+  if (!existsSync(mailDir)) return null;
+  for (const name of readdirSync(mailDir).filter((n) => n.endsWith('.eml')).sort().reverse()) {
+    const raw = readFileSync(join(mailDir, name), 'utf8').replace(/=\r?\n/g, '');
+    if (!new RegExp(`^To:.*${email.replace(/[.+]/g, '\\$&')}`, 'mi').test(raw)) continue;
+    const m = /Verification token:\s*(\S+)/.exec(raw);
+    if (m) return m[1];
+  }
+  return null;
+}

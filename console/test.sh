@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs, type-checks and builds the console, then runs its end-to-end tests in Debian's
+# Chromium against the real archon-auth ($ARCHON_AUTH_BIN, else build/debug/archon-auth).
+set -euo pipefail
+cd "$(dirname "$0")"
+export ARCHON_AUTH_BIN="${ARCHON_AUTH_BIN:-$(cd .. && pwd)/build/debug/archon-auth}"
+
+sdk=../sdks/typescript
+if [[ ! -f $sdk/packages/auth-client/dist/index.js || ! -f $sdk/packages/auth-react/dist/index.js ]]; then
+  echo "building the SDK packages in sdks/typescript (the console links them)..."
+  (cd "$sdk" && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build)
+fi
+
+npm ci --no-audit --no-fund
+npx tsc --noEmit
+npx vite build --logLevel warn
+for f in index.html console.js console.css; do [[ -f dist/$f ]] || { echo "dist/$f missing" >&2; exit 1; }; done
+extra=$(ls dist | grep -vxE 'index.html|console.js|console.css' || true)
+[[ -z $extra ]] || { echo "unexpected files in dist/: $extra" >&2; exit 1; }
+echo "bundle: console.js $(wc -c <dist/console.js) B ($(gzip -9c dist/console.js | wc -c) B gzip), console.css $(wc -c <dist/console.css) B ($(gzip -9c dist/console.css | wc -c) B gzip)"
+
+rm -rf e2e/artifacts
+node --test --test-concurrency=1 e2e/console.test.mjs
