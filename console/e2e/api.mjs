@@ -21,7 +21,12 @@ export function apiClient(archonUrl) {
     login: (email, password) => ok('POST', '/auth/login', { body: { email, password } }),
     async registerVerified(env, email, name, password) {
       await ok('POST', '/auth/register', { body: { email, password, name, terms_accepted: true } });
-      const token = env.verificationToken(email);
+      // The mail is written after the answer: wait for it (up to 15 s).
+      let token = null;
+      for (let i = 0; i < 150 && !token; i++) {
+        token = env.verificationToken(email);
+        if (!token) await new Promise((r) => setTimeout(r, 100));
+      }
       if (!token) throw new Error(`no verification mail for ${email}`);
       await ok('POST', '/auth/verify-email', { body: { token } });
     },

@@ -67,6 +67,22 @@ test('an administrator signs in and sees the overview', async () => {
   assert.match(await page.getByTestId('metric-totals').innerText(), /logins \d+/);
 });
 
+test('users: sorted and paged as the API pages', async () => {
+  await page.goto(new URL('users?sort=email&order=asc&limit=1', env.consoleUrl).href);
+  const pager = page.getByRole('navigation', { name: 'Users pages' });
+  await pager.getByText('Page 1 of 3 (3 in all)').waitFor();
+  assert.equal(await page.getByTestId('user-row').count(), 1);
+  assert.match(await page.getByTestId('user-row').innerText(), new RegExp(ada.email));
+  await pager.getByRole('link', { name: 'Next page' }).click();
+  await pager.getByText('Page 2 of 3 (3 in all)').waitFor();
+  await page.getByTestId('user-row').filter({ hasText: bob.email }).waitFor();
+  await page.goBack();
+  await pager.getByText('Page 1 of 3 (3 in all)').waitFor();
+  await page.getByLabel('Status', { exact: true }).selectOption('false');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByTestId('users-count').filter({ hasText: /^0 users match/ }).waitFor();
+});
+
 test('finds a user and revokes one session: that access token is refused next', async () => {
   const s1 = await api.login(ada.email, PASSWORD);
   const s2 = await api.login(ada.email, PASSWORD);

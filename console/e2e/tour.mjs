@@ -35,6 +35,8 @@ async function visit(page, name, url, ready, after) {
     await ready(page);
     await after?.(page);
     await page.screenshot({ path: shotPath(`${name}-${w.name}`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) out.push(`${name}@${w.name}: the page scrolls sideways by ${overflow} px`);
     out.push(...(await seriousViolations(page)).map((v) => `${name}@${w.name}: ${v}`));
   }
   return out;

@@ -45,13 +45,13 @@ function FilterForm({ initial }: { initial: Filters }) {
 function Row({ e }: { e: AuditEvent }) {
   return (
     <tr data-testid="audit-row" data-event={e.event}>
-      <td>{e.seq}</td>
-      <td>{formatTime(e.at)}</td>
-      <td><code>{e.event}</code></td>
-      <td>{e.outcome}</td>
-      <td><code>{e.actor}</code></td>
-      <td>{e.userId ? <code>{e.userId}</code> : '—'}</td>
-      <td>
+      <td data-label="#">{e.seq}</td>
+      <td data-label="When">{formatTime(e.at)}</td>
+      <td data-label="Event"><code>{e.event}</code></td>
+      <td data-label="Outcome">{e.outcome}</td>
+      <td data-label="Actor"><code>{e.actor}</code></td>
+      <td data-label="Account">{e.userId ? <code>{e.userId}</code> : '—'}</td>
+      <td data-label="Details">
         <details>
           <summary>Details<span className="visually-hidden"> of event {e.seq}</span></summary>
           <dl className="facts compact">
@@ -82,7 +82,7 @@ export function AuditPage({ params }: { params: URLSearchParams }) {
         <section aria-label="Audit events">
           <p role="status" className="muted">{data.pagination?.total ?? data.items.length} events match.</p>
           <TableWrap label="Audit events">
-            <table>
+            <table className="stacked">
               <thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Actor</th><th scope="col">Account</th><th scope="col">Details</th></tr></thead>
               <tbody>{data.items.map((e) => <Row key={e.seq} e={e} />)}</tbody>
             </table>

@@ -109,16 +109,16 @@ function Sessions({ userId, canEdit }: { userId: string; canEdit: boolean }) {
       {data && data.length === 0 && <p>No live sessions.</p>}
       {data && data.length > 0 && (
         <TableWrap label="Sessions">
-          <table>
+          <table className="stacked">
             <thead><tr><th scope="col">Session</th><th scope="col">Started</th><th scope="col">Last used</th><th scope="col">Client</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
               {data.map((s) => (
                 <tr key={s.sessionId} data-testid="session-row" data-session-id={s.sessionId}>
-                  <td><code>{s.sessionId}</code></td>
-                  <td>{formatTime(s.createdAt)}</td>
-                  <td>{formatTime(s.lastAccessed)}</td>
-                  <td>{[s.clientAddress, s.userAgent].filter(Boolean).join(' · ') || '—'}</td>
-                  <td><button type="button" disabled={!canEdit} aria-label={`Revoke session ${s.sessionId}`} onClick={() => void revoke(s)}>Revoke</button></td>
+                  <td data-label="Session"><code>{s.sessionId}</code></td>
+                  <td data-label="Started">{formatTime(s.createdAt)}</td>
+                  <td data-label="Last used">{formatTime(s.lastAccessed)}</td>
+                  <td data-label="Client">{[s.clientAddress, s.userAgent].filter(Boolean).join(' · ') || '—'}</td>
+                  <td data-label="Action"><button type="button" disabled={!canEdit} aria-label={`Revoke session ${s.sessionId}`} onClick={() => void revoke(s)}>Revoke</button></td>
                 </tr>
               ))}
             </tbody>

@@ -22,13 +22,14 @@ function filtersOf(params: URLSearchParams) {
     sort: (SORTS as readonly string[]).includes(params.get('sort') ?? '') ? (params.get('sort') as Sort) : 'created_at',
     order: params.get('order') === 'asc' ? 'asc' : 'desc',
     page: Math.max(1, Number(params.get('page')) || 1),
+    limit: Math.min(100, Math.max(1, Number(params.get('limit')) || 20)),
   } as const;
 }
 type Filters = ReturnType<typeof filtersOf>;
 
 function usersHref(f: Filters, page = 1): string {
   return href('/users', { q: f.q, role: f.role, active: f.active, sort: f.sort === 'created_at' ? undefined : f.sort,
-    order: f.order === 'desc' ? undefined : f.order, page: page === 1 ? undefined : page });
+    order: f.order === 'desc' ? undefined : f.order, page: page === 1 ? undefined : page, limit: f.limit === 20 ? undefined : f.limit });
 }
 
 function FilterForm({ initial }: { initial: Filters }) {
@@ -78,7 +79,7 @@ export function UsersPage({ params }: { params: URLSearchParams }) {
   const { client } = useAuth();
   const f = filtersOf(params);
   const query: UserQuery = {
-    page: f.page, limit: 20, sortBy: f.sort, sortOrder: f.order, q: f.q || undefined, role: f.role || undefined,
+    page: f.page, limit: f.limit, sortBy: f.sort, sortOrder: f.order, q: f.q || undefined, role: f.role || undefined,
     isActive: f.active === '' ? undefined : f.active === 'true',
   };
   const key = JSON.stringify(query);
@@ -93,18 +94,18 @@ export function UsersPage({ params }: { params: URLSearchParams }) {
         <section aria-label="Matching users">
           <p role="status" className="muted" data-testid="users-count">{data.pagination?.total ?? data.items.length} users match.</p>
           <TableWrap label="Users">
-            <table>
+            <table className="stacked">
               <caption className="visually-hidden">Users, sorted by {f.sort.replace('_', ' ')} ({f.order === 'asc' ? 'ascending' : 'descending'})</caption>
               <thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Roles</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last login</th></tr></thead>
               <tbody>
                 {data.items.map((u) => (
                   <tr key={u.id} data-testid="user-row">
-                    <td><Link href={href(`/users/${encodeURIComponent(u.id)}`)}>{u.email}</Link></td>
-                    <td>{u.name}</td>
-                    <td>{u.roles.join(', ')}</td>
-                    <td>{u.isActive ? 'active' : 'deactivated'}{u.emailVerified ? '' : ', unverified'}</td>
-                    <td>{formatTime(u.createdAt)}</td>
-                    <td>{formatTime(u.lastLogin)}</td>
+                    <td data-label="Email"><Link href={href(`/users/${encodeURIComponent(u.id)}`)}>{u.email}</Link></td>
+                    <td data-label="Name">{u.name}</td>
+                    <td data-label="Roles">{u.roles.join(', ')}</td>
+                    <td data-label="Status">{u.isActive ? 'active' : 'deactivated'}{u.emailVerified ? '' : ', unverified'}</td>
+                    <td data-label="Created">{formatTime(u.createdAt)}</td>
+                    <td data-label="Last login">{formatTime(u.lastLogin)}</td>
                   </tr>
                 ))}
               </tbody>
