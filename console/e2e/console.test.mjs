@@ -65,6 +65,30 @@ test('an administrator signs in and sees the overview', async () => {
   await page.getByTestId('metric-totals').waitFor();
   assert.equal(await page.getByTestId('metrics-unavailable').count(), 0, '/metrics is readable');
   assert.match(await page.getByTestId('metric-totals').innerText(), /logins \d+/);
+  // Only the SDK's cross-tab marker (an expiry time, never a token); the refresh cookie is httpOnly.
+  const stored = await page.evaluate(() => ({ local: Object.entries(localStorage), session: sessionStorage.length, cookie: document.cookie }));
+  assert.deepEqual(stored.local.map(([k]) => k).filter((k) => !/^archon-auth:.*:refreshed$/.test(k)), []);
+  assert.doesNotMatch(JSON.stringify(stored.local), /eyJ/, 'no token in storage');
+  assert.deepEqual([stored.session, stored.cookie], [0, '']);
+});
+
+test('keyboard: a skip link first, visible focus, real links', async () => {
+  await page.reload();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to main content' });
+  assert.equal(await skip.evaluate((el) => el === document.activeElement), true);
+  assert.notEqual(await skip.evaluate((el) => getComputedStyle(el).outlineStyle), 'none', 'a visible focus ring');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+
+  await page.reload();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Tab'); // skip link, Overview, Users
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Users');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
 });
 
 test('users: sorted and paged as the API pages', async () => {
@@ -106,6 +130,18 @@ test("changes the user's roles", async () => {
   await page.getByTestId('user-roles').filter({ hasText: 'agent_operator' }).waitFor();
   const users = await api.ok('GET', `/users?q=${encodeURIComponent(ada.email)}`, { token: adminApi.access_token });
   assert.deepEqual([...users[0].roles].sort(), ['agent_operator', 'user']);
+});
+
+test('deactivates the user (every session ends) and reactivates them', async () => {
+  const live = await api.login(ada.email, PASSWORD);
+  await page.getByRole('button', { name: 'Deactivate account' }).click();
+  await page.getByTestId('user-status').filter({ hasText: 'deactivated' }).waitFor();
+  await page.getByText('No live sessions.').waitFor();
+  assert.equal((await api.call('GET', '/users/me', { token: live.access_token })).status, 401);
+  assert.equal((await api.call('POST', '/auth/login', { body: { email: ada.email, password: PASSWORD } })).status, 401);
+  await page.getByRole('button', { name: 'Reactivate account' }).click();
+  await page.getByTestId('user-status').filter({ hasText: /^active$/ }).waitFor();
+  assert.equal((await api.call('POST', '/auth/login', { body: { email: ada.email, password: PASSWORD } })).status, 200);
 });
 
 test('revokes an agent subtree: the delegated child is then token_revoked', async () => {
