@@ -1,3 +1,13 @@
+/** Polls `read` (every 100 ms, up to 15 s): the server writes mail after it answers. */
+export async function waitFor(read) {
+  for (let i = 0; i < 150; i++) {
+    const v = read();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
 // Direct calls to the real API (the test's own view of the server, beside what the console shows).
 export function apiClient(archonUrl) {
   const base = `${archonUrl}/api/v2`;
@@ -21,12 +31,7 @@ export function apiClient(archonUrl) {
     login: (email, password) => ok('POST', '/auth/login', { body: { email, password } }),
     async registerVerified(env, email, name, password) {
       await ok('POST', '/auth/register', { body: { email, password, name, terms_accepted: true } });
-      // The mail is written after the answer: wait for it (up to 15 s).
-      let token = null;
-      for (let i = 0; i < 150 && !token; i++) {
-        token = env.verificationToken(email);
-        if (!token) await new Promise((r) => setTimeout(r, 100));
-      }
+      const token = await waitFor(() => env.verificationToken(email));
       if (!token) throw new Error(`no verification mail for ${email}`);
       await ok('POST', '/auth/verify-email', { body: { token } });
     },

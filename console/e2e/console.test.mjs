@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startConsoleEnv } from './harness.mjs';
-import { apiClient } from './api.mjs';
+import { apiClient, waitFor } from './api.mjs';
 import { launch, watch } from './browser.mjs';
 import { runTour } from './tour.mjs';
 
@@ -122,6 +122,13 @@ test('finds a user and revokes one session: that access token is refused next', 
   await page.getByTestId('announcer').filter({ hasText: `Session ${s1.session_id} revoked` }).waitFor();
   assert.equal((await api.call('GET', '/users/me', { token: s1.access_token })).status, 401, 'the revoked session is refused');
   assert.equal((await api.call('GET', '/users/me', { token: s2.access_token })).status, 200, 'the other session still works');
+  await page.getByTestId('user-events').getByText('session_revoked').first().waitFor();
+});
+
+test("sends the user a password-reset link", async () => {
+  await page.getByRole('button', { name: 'Send password-reset link' }).click();
+  await page.getByTestId('announcer').filter({ hasText: `Password-reset link sent to ${ada.email}` }).waitFor();
+  assert.ok(await waitFor(() => env.resetToken(ada.email)), 'the reset mail is in the mail folder');
 });
 
 test("changes the user's roles", async () => {

@@ -78,7 +78,8 @@ export async function startConsoleEnv() {
   const proxy = servedBy === 'proxy' ? await serveConsoleProxy({ distDir: join(CONSOLE_DIR, 'dist'), target: archonUrl, port: proxyPort }) : null;
   return {
     consoleUrl: `${proxy ? proxyUrl : archonUrl}/admin/`, archonUrl, servedBy, dataDir, admin, archonStderr: archon.stderr,
-    verificationToken: (email) => mailToken(join(dataDir, 'mail'), email),
+    verificationToken: (email) => mailToken(join(dataDir, 'mail'), email, 'Verification'),
+    resetToken: (email) => mailToken(join(dataDir, 'mail'), email, 'Reset'),
     async stop() {
       await proxy?.close();
       if (archon.proc.exitCode === null) {
@@ -92,13 +93,13 @@ export async function startConsoleEnv() {
   };
 }
 
-/** The newest verification token mailed to `email` (the binary writes .eml files to data/mail). */
-function mailToken(mailDir, email) {
+/** The newest `kind` (Verification | Reset) token mailed to `email` (the binary writes data/mail/*.eml). */
+function mailToken(mailDir, email, kind) {
   if (!existsSync(mailDir)) return null;
   for (const name of readdirSync(mailDir).filter((n) => n.endsWith('.eml')).sort().reverse()) {
     const raw = readFileSync(join(mailDir, name), 'utf8').replace(/=\r?\n/g, '');
     if (!new RegExp(`^To:.*${email.replace(/[.+]/g, '\\$&')}`, 'mi').test(raw)) continue;
-    const m = /Verification token:\s*(\S+)/.exec(raw);
+    const m = new RegExp(`${kind} token:\\s*(\\S+)`).exec(raw);
     if (m) return m[1];
   }
   return null;

@@ -9,6 +9,7 @@ import { Status } from '../components/Status';
 import { TableWrap } from '../components/TableWrap';
 import { useAnnounce } from '../components/Announcer';
 import { useLoad } from '../components/useLoad';
+import { UserEvents } from '../components/UserEvents';
 
 function RolesForm({ user, onSaved, canEdit }: { user: User; onSaved: (u: User) => void; canEdit: boolean }) {
   const { client } = useAuth();
@@ -72,7 +73,32 @@ function ActiveToggle({ user, onChanged, canEdit }: { user: User; onChanged: () 
   );
 }
 
-function Sessions({ userId, canEdit }: { userId: string; canEdit: boolean }) {
+/**
+ * The public POST /auth/password-reset for the account's email: the server mails the link (no
+ * admin endpoint exists, so the audit trail shows password_reset_requested, not the admin).
+ */
+function ResetLink({ user }: { user: User }) {
+  const { client } = useAuth();
+  const announce = useAnnounce();
+  const [error, setError] = useState('');
+  const send = async () => {
+    setError('');
+    try {
+      await client.requestPasswordReset(user.email);
+      announce(`Password-reset link sent to ${user.email}`);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <div>
+      <button type="button" disabled={!user.isActive} onClick={() => void send()}>Send password-reset link</button>
+      <p role="alert" className="error">{error}</p>
+    </div>
+  );
+}
+
+function Sessions({ userId, canEdit, onChanged }: { userId: string; canEdit: boolean; onChanged: () => void }) {
   const { client } = useAuth();
   const announce = useAnnounce();
   const [error, setError] = useState('');
@@ -83,6 +109,7 @@ function Sessions({ userId, canEdit }: { userId: string; canEdit: boolean }) {
       await client.terminateUserSession(userId, s.sessionId);
       announce(`Session ${s.sessionId} revoked`);
       reload();
+      onChanged();
     } catch (err) {
       setError(errorText(err));
     }
@@ -97,6 +124,7 @@ function Sessions({ userId, canEdit }: { userId: string; canEdit: boolean }) {
       setError(errorText(err));
     }
     reload();
+    onChanged();
   };
   return (
     <section className="card" aria-labelledby="sessions-h">
@@ -132,6 +160,8 @@ function Sessions({ userId, canEdit }: { userId: string; canEdit: boolean }) {
 export function UserDetailPage({ userId }: { userId: string }) {
   const { client, user: me } = useAuth();
   const canEdit = accessOf(me).editUsers;
+  const canAudit = accessOf(me).audit;
+  const [version, setVersion] = useState(0); // bumped by every change, to re-read the events
   const id = useId();
   const { data, error, loading, reload } = useLoad(() => client.getUser(userId), userId);
   const [saved, setSaved] = useState<User | null>(null);
@@ -155,14 +185,17 @@ export function UserDetailPage({ userId }: { userId: string }) {
               <dt>Created</dt><dd>{formatTime(user.createdAt)}</dd>
               <dt>Last login</dt><dd>{formatTime(user.lastLogin)}</dd>
             </dl>
-            <p><Link href={href('/audit', { user_id: user.id })}>Audit events of this account</Link></p>
           </section>
           <section className="card" aria-labelledby={`${id}-r`}>
             <h2 id={`${id}-r`}>Roles and status</h2>
             <RolesForm key={user.roles.join()} user={user} canEdit={canEdit} onSaved={setSaved} />
-            <ActiveToggle user={user} canEdit={canEdit} onChanged={() => { setSaved(null); reload(); }} />
+            <div className="row">
+              <ActiveToggle user={user} canEdit={canEdit} onChanged={() => { setSaved(null); reload(); }} />
+              <ResetLink user={user} />
+            </div>
           </section>
-          <Sessions key={String(user.isActive)} userId={user.id} canEdit={canEdit} />
+          <Sessions key={String(user.isActive)} userId={user.id} canEdit={canEdit} onChanged={() => setVersion((v) => v + 1)} />
+          {canAudit && <UserEvents userId={user.id} refreshKey={`${version}:${user.isActive}:${user.roles.join()}`} />}
         </>
       )}
     </>
