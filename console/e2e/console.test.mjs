@@ -212,6 +212,19 @@ test('reads the resulting audit rows with their details', async () => {
   assert.ok(await (await auditRows('agent_grants_changed')).count() >= 1);
 });
 
+test("the overview counts the journey's logins and agent decisions from /metrics", async () => {
+  await nav('Overview').click();
+  const totals = page.getByTestId('metric-totals');
+  await totals.waitFor();
+  const text = await totals.innerText();
+  const n = (label) => Number(new RegExp(`${label} (\\d+)`).exec(text)?.[1]);
+  assert.ok(n('logins') >= 6, text);
+  assert.ok(n('login failures') >= 1, text);
+  assert.ok(n('agent decisions allowed') >= 2, text); // the child and the other lineage, before the revoke
+  assert.ok(n('agent decisions denied') >= 1, text); // the child after it: token_revoked
+  assert.equal(n('rate-limited requests'), 0, text);
+});
+
 test('a non-admin sees no admin data and the API refuses them', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();

@@ -4,7 +4,7 @@ import { errorText } from '../api';
 
 /** The normal login of archon-auth; the console then checks the account's permissions. */
 export function SignInPage() {
-  const { login } = useAuth();
+  const { login, error: sessionError } = useAuth();
   const id = useId();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -28,6 +28,7 @@ export function SignInPage() {
     <section className="card narrow" aria-labelledby={`${id}-h`}>
       <h1 id={`${id}-h`} tabIndex={-1}>Sign in</h1>
       <p>Sign in with an administrator's archon-auth account.</p>
+      {sessionError && !error && <p className="notice" role="status">{sessionError}</p>}
       <form onSubmit={submit} className="stack">
         <label htmlFor={`${id}-email`}>Email</label>
         <input id={`${id}-email`} type="email" autoComplete="username" required value={email}
