@@ -44,10 +44,11 @@ export async function injectAxe(page) {
   return page.evaluate(() => typeof window.axe === 'object');
 }
 
-/** axe's serious and critical violations of the current page, as readable lines. */
-export async function seriousViolations(page) {
+/** axe's violations of the current page (every impact), as readable lines. */
+export async function axeViolations(page) {
   if (!await injectAxe(page)) throw new Error('axe-core could not be injected');
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  return result.violations.map((v) => ({
+    impact: v.impact, line: `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`,
+  }));
 }

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiClient } from './api.mjs';
-import { ARTIFACTS, WIDTHS, injectAxe, launch, seriousViolations, shotPath } from './browser.mjs';
+import { ARTIFACTS, WIDTHS, axeViolations, injectAxe, launch, shotPath } from './browser.mjs';
 
 async function contextForAxe(mainContext, consoleUrl) {
   const page = mainContext.pages()[0];
@@ -26,6 +26,8 @@ async function signIn(page, email, password) {
   await page.getByTestId('whoami').filter({ hasText: email }).waitFor();
 }
 
+const allFindings = []; // every impact, written to artifacts/axe-findings.json
+
 /** One page at both widths; returns axe's serious/critical findings, prefixed by page and width. */
 async function visit(page, name, url, ready, after) {
   const out = [];
@@ -37,7 +39,10 @@ async function visit(page, name, url, ready, after) {
     await page.screenshot({ path: shotPath(`${name}-${w.name}`), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) out.push(`${name}@${w.name}: the page scrolls sideways by ${overflow} px`);
-    out.push(...(await seriousViolations(page)).map((v) => `${name}@${w.name}: ${v}`));
+    for (const v of await axeViolations(page)) {
+      allFindings.push(`${name}@${w.name}: ${v.line}`);
+      if (v.impact === 'serious' || v.impact === 'critical') out.push(`${name}@${w.name}: ${v.line}`);
+    }
   }
   return out;
 }
@@ -80,6 +85,7 @@ export async function runTour({ env, mainContext, users }) {
     findings.push(...await visit(page, '09-no-access', u(''), byTestId('no-access')));
   } finally {
     if (own) await context.close();
+    writeFileSync(join(ARTIFACTS, 'axe-findings.json'), `${JSON.stringify(allFindings, null, 2)}\n`);
   }
   return findings;
 }

@@ -81,7 +81,7 @@ export function AuditPage({ params }: { params: URLSearchParams }) {
       {data && (
         <section aria-label="Audit events">
           <p role="status" className="muted">{data.pagination?.total ?? data.items.length} events match.</p>
-          <TableWrap label="Audit events">
+          <TableWrap label="Audit events table">
             <table className="stacked">
               <thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Actor</th><th scope="col">Account</th><th scope="col">Details</th></tr></thead>
               <tbody>{data.items.map((e) => <Row key={e.seq} e={e} />)}</tbody>

@@ -15,7 +15,7 @@ export function CatalogPage() {
       <h2>Agent types</h2>
       <Status loading={loading} error={error} what="the catalog" />
       {data && (
-        <TableWrap label="Agent types">
+        <TableWrap label="Agent types table">
           <table className="catalog stacked">
             <thead><tr><th scope="col">Type</th><th scope="col">Capabilities (* needs approval)</th><th scope="col">Default restrictions</th><th scope="col">Max lifetime</th><th scope="col">You may run it</th></tr></thead>
             <tbody>

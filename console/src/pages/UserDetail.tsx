@@ -136,7 +136,7 @@ function Sessions({ userId, canEdit, onChanged }: { userId: string; canEdit: boo
       <p role="alert" className="error">{error}</p>
       {data && data.length === 0 && <p>No live sessions.</p>}
       {data && data.length > 0 && (
-        <TableWrap label="Sessions">
+        <TableWrap label="Sessions table">
           <table className="stacked">
             <thead><tr><th scope="col">Session</th><th scope="col">Started</th><th scope="col">Last used</th><th scope="col">Client</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
             <tbody>

@@ -93,7 +93,7 @@ export function UsersPage({ params }: { params: URLSearchParams }) {
       {data && (
         <section aria-label="Matching users">
           <p role="status" className="muted" data-testid="users-count">{data.pagination?.total ?? data.items.length} users match.</p>
-          <TableWrap label="Users">
+          <TableWrap label="Users table">
             <table className="stacked">
               <caption className="visually-hidden">Users, sorted by {f.sort.replace('_', ' ')} ({f.order === 'asc' ? 'ascending' : 'descending'})</caption>
               <thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Roles</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last login</th></tr></thead>
