@@ -53,8 +53,16 @@ test('the console is served with the strict CSP', async () => {
   const html = await res.text();
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
   assert.doesNotMatch(html, /<style|style=/, 'no inline style');
-  const deep = await fetch(new URL('users/some-id', env.consoleUrl));
-  assert.equal(deep.status, 200, 'client-side routes fall back to index.html');
+  for (const path of ['/admin', '/admin/users/some-id', '/admin/agents/grants?role=user']) {
+    const r = await fetch(new URL(path, env.consoleUrl));
+    assert.equal(r.status, 200, `${path}: client-side routes fall back to index.html`);
+    assert.match(await r.text(), /<script type="module" crossorigin src="\/admin\/console\.js">/);
+  }
+  for (const [asset, type] of [['console.js', /javascript/], ['console.css', /text\/css/]]) {
+    const r = await fetch(new URL(asset, env.consoleUrl));
+    assert.equal(r.status, 200, asset);
+    assert.match(r.headers.get('content-type') ?? '', type);
+  }
 });
 
 test('an administrator signs in and sees the overview', async () => {
