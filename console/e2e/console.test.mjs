@@ -189,6 +189,8 @@ test('edits a role grant and sees the server validation message for a bad one', 
   await page.getByRole('button', { name: 'Save grants' }).click();
   await page.getByTestId('grants-error').filter({ hasText: /VALIDATION/ }).waitFor();
   await last.getByText(/Must be a catalog agent type/).waitFor();
+  const n = await rows.count();
+  assert.match(await page.getByTestId('grants-error').innerText(), new RegExp(`grant ${n} agent_type: Must be a catalog agent type`));
   assert.equal(await last.getByLabel(/^Agent type/).getAttribute('aria-invalid'), 'true');
 
   await last.getByLabel(/^Agent type/).fill('code_reviewer');

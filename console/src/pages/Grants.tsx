@@ -63,7 +63,8 @@ function GrantsEditor({ role, initial, typeNames }: { role: string; initial: Age
       announce(`Agent grants of role ${role} saved (${saved.grants.length})`);
     } catch (err) {
       const d = describeError(err);
-      setError(errorText(err));
+      // The server numbers grants from 0; the form's labels from 1.
+      setError(errorText(err).replace(/grants\[(\d+)\]\.?/g, (_m, i: string) => `grant ${Number(i) + 1} `));
       setFields(d.fields);
     } finally {
       setBusy(false);
