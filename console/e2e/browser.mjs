@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core (no browser download), a fresh profile per launch;
 // axe-core injected from node_modules; screenshots to console/e2e/artifacts/.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -14,7 +14,7 @@ export const WIDTHS = [{ name: '1280', width: 1280, height: 800 }, { name: '390'
 
 export async function launch({ bypassCSP = false } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'archon-console-chromium-'));
-  return chromium.launchPersistentContext(userDataDir, {
+  const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     bypassCSP,
@@ -22,6 +22,8 @@ export async function launch({ bypassCSP = false } = {}) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1280, height: 800 },
   });
+  context.on('close', () => rmSync(userDataDir, { recursive: true, force: true }));
+  return context;
 }
 
 /** Records page errors and CSP violations (the console must need nothing inline). */
