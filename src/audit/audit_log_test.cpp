@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "store/sqlite/sqlite_identity_store.hpp"
+#include "store/sql/sql_identity_store.hpp"
 #include "tokens/token_test_support.hpp"
 
 namespace archon::audit {
@@ -14,7 +14,7 @@ namespace {
 
 TEST(AuditLog, TheWriterThreadKeepsOneIntactChainUnderConcurrentRecords) {
   tokens::testing::TempStore ts;
-  store::SqliteIdentityStore store(*ts.db);
+  store::SqlIdentityStore store(*ts.sql);
   AuditLog log(store);
   log.start_writer(/*max_queue=*/64);  // small: some records take the synchronous path
   std::vector<std::thread> threads;
@@ -34,7 +34,7 @@ TEST(AuditLog, TheWriterThreadKeepsOneIntactChainUnderConcurrentRecords) {
 
 TEST(AuditLog, DestructionWritesWhatIsQueued) {
   tokens::testing::TempStore ts;
-  store::SqliteIdentityStore store(*ts.db);
+  store::SqlIdentityStore store(*ts.sql);
   {
     AuditLog log(store);
     log.start_writer();
@@ -46,7 +46,7 @@ TEST(AuditLog, DestructionWritesWhatIsQueued) {
 // The batch window: events wait for their batch, but a flush() or shutdown never waits it out.
 TEST(AuditLog, EventsGatherForTheBatchWindowAndFlushOrShutdownCutsItShort) {
   tokens::testing::TempStore ts;
-  store::SqliteIdentityStore store(*ts.db);
+  store::SqlIdentityStore store(*ts.sql);
   const auto window = std::chrono::seconds(30);  // far longer than the test
   {
     AuditLog log(store);
@@ -66,7 +66,7 @@ TEST(AuditLog, EventsGatherForTheBatchWindowAndFlushOrShutdownCutsItShort) {
 
 TEST(AuditLog, AFullBatchIsWrittenWithoutWaitingForTheWindow) {
   tokens::testing::TempStore ts;
-  store::SqliteIdentityStore store(*ts.db);
+  store::SqlIdentityStore store(*ts.sql);
   AuditLog log(store);
   log.start_writer(/*max_queue=*/65536, std::chrono::seconds(30));
   for (std::size_t i = 0; i < AuditLog::kMaxBatchEvents; ++i)
@@ -79,7 +79,7 @@ TEST(AuditLog, AFullBatchIsWrittenWithoutWaitingForTheWindow) {
 
 TEST(AuditLog, ABatchIsOneChainedRun) {
   tokens::testing::TempStore ts;
-  store::SqliteIdentityStore store(*ts.db);
+  store::SqlIdentityStore store(*ts.sql);
   std::vector<store::AuditEventRecord> batch(5);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].at = 1000;

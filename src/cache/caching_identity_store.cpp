@@ -115,23 +115,14 @@ void CachingIdentityStore::issue_email_token(const EmailTokenRecord& token, cons
   backend_.issue_email_token(token, mail);
 }
 void CachingIdentityStore::enqueue_mail(const OutboxMessage& mail, std::int64_t now) { backend_.enqueue_mail(mail, now); }
-LoginAttempt CachingIdentityStore::begin_login_attempt(const std::string& email_normalized,
-                                                       const std::string& client_address, const LoginLimits& limits,
-                                                       std::int64_t now) {
-  return backend_.begin_login_attempt(email_normalized, client_address, limits, now);
+void CachingIdentityStore::update_login_counters(
+    const std::string& email_normalized, const std::string& client_address, std::int64_t now,
+    const std::function<std::optional<LoginCounters>(const LoginCounters&)>& decide) {
+  backend_.update_login_counters(email_normalized, client_address, now, decide);
 }
-void CachingIdentityStore::login_succeeded(const std::string& email_normalized, const std::string& client_address) {
-  backend_.login_succeeded(email_normalized, client_address);
-}
-void CachingIdentityStore::cancel_login_attempt(const std::string& email_normalized,
-                                                const std::string& client_address) {
-  backend_.cancel_login_attempt(email_normalized, client_address);
-}
-RefreshOutcome CachingIdentityStore::rotate_refresh_token(const std::string& presented_hash,
-                                                          const RefreshTokenRecord& child,
-                                                          const std::string& sealed_child, std::int64_t now,
-                                                          std::int64_t grace_seconds, std::int64_t idle_seconds) {
-  return backend_.rotate_refresh_token(presented_hash, child, sealed_child, now, grace_seconds, idle_seconds);
+void CachingIdentityStore::update_refresh_family(
+    const std::string& presented_hash, const std::function<RefreshWrites(const RefreshFamilyState&)>& decide) {
+  backend_.update_refresh_family(presented_hash, decide);
 }
 std::optional<SessionRecord> CachingIdentityStore::find_session(const std::string& session_id) {
   return backend_.find_session(session_id);

@@ -57,16 +57,15 @@ class CachingIdentityStore final : public store::IdentityStore {
                                                                                  const std::string& new_hash,
                                                                                  std::int64_t now) override;
 
-  store::LoginAttempt begin_login_attempt(const std::string& email_normalized, const std::string& client_address,
-                                          const store::LoginLimits& limits, std::int64_t now) override;
-  void login_succeeded(const std::string& email_normalized, const std::string& client_address) override;
-  void cancel_login_attempt(const std::string& email_normalized, const std::string& client_address) override;
+  void update_login_counters(
+      const std::string& email_normalized, const std::string& client_address, std::int64_t now,
+      const std::function<std::optional<store::LoginCounters>(const store::LoginCounters&)>& decide) override;
 
   void create_session(const store::SessionRecord& session, const store::RefreshTokenRecord& refresh,
                       const std::optional<std::string>& new_password_hash) override;
-  store::RefreshOutcome rotate_refresh_token(const std::string& presented_hash, const store::RefreshTokenRecord& child,
-                                             const std::string& sealed_child, std::int64_t now,
-                                             std::int64_t grace_seconds, std::int64_t idle_seconds) override;
+  void update_refresh_family(
+      const std::string& presented_hash,
+      const std::function<store::RefreshWrites(const store::RefreshFamilyState&)>& decide) override;
   std::optional<store::SessionRecord> find_session(const std::string& session_id) override;
   std::vector<store::SessionRecord> list_active_sessions(const std::string& user_id, std::int64_t now) override;
   std::vector<std::string> revoke_sessions(const std::string& user_id, const std::string& scope,

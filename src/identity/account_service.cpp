@@ -2,6 +2,7 @@
 
 #include "crypto/random.hpp"
 #include "identity/email_address.hpp"
+#include "identity/login_throttle.hpp"
 #include "identity/mail_templates.hpp"
 #include "identity/password_policy.hpp"
 
@@ -185,9 +186,8 @@ boost::asio::awaitable<Expected<std::size_t, ApiError>> AccountService::change_p
   // A stolen access token must not become a password oracle: wrong current passwords count
   // toward the same lockout as failed logins.
   const auto& idc = ctx_.config.identity;
-  store::LoginLimits limits{idc.lockout_failures, idc.lockout_duration.count(), idc.account_failures_per_hour, 3600,
-                            3600};
-  auto attempt = ctx_.store.begin_login_attempt(user->email_normalized, info.client_address, limits, ctx_.now());
+  LoginThrottle throttle(ctx_.store, login_limits(idc));
+  auto attempt = throttle.begin(user->email_normalized, info.client_address, ctx_.now());
   if (!attempt.allowed)
     co_return Unexpected{ApiError::make(ErrorCode::kAuthAccountLocked,
                                         {{"retry_after_seconds", std::max<std::int64_t>(1, attempt.locked_until - ctx_.now())}})};
@@ -195,10 +195,10 @@ boost::asio::awaitable<Expected<std::size_t, ApiError>> AccountService::change_p
   auto ok = co_await verify_password(ctx_, current, &stored);
   std::fill(current.begin(), current.end(), '\0');
   if (!ok) {
-    ctx_.store.cancel_login_attempt(user->email_normalized, info.client_address);
+    throttle.cancel(user->email_normalized, info.client_address, ctx_.now());
     co_return Unexpected{busy()};
   }
-  if (ok->ok) ctx_.store.login_succeeded(user->email_normalized, info.client_address);
+  if (ok->ok) throttle.succeeded(user->email_normalized, info.client_address, ctx_.now());
   if (!ok->ok) {
     ctx_.audit.record(info, "password_change", "failure", caller.subject, caller.subject);
     co_return Unexpected{ApiError::make(ErrorCode::kAuthInvalidCredentials, "The current password is wrong",

@@ -5,6 +5,8 @@
 #include "core/clock.hpp"
 #include "crypto/random.hpp"
 #include "identity/email_address.hpp"
+#include "identity/login_throttle.hpp"
+#include "sessions/refresh_rotation.hpp"
 
 namespace archon::sessions {
 namespace {
@@ -32,9 +34,8 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
   std::string normalized = identity::account_key(in.email);
   std::int64_t now = ctx_.now();
 
-  store::LoginLimits limits{idc.lockout_failures, idc.lockout_duration.count(), idc.account_failures_per_hour, 3600,
-                            3600};
-  auto attempt = ctx_.store.begin_login_attempt(normalized, info.client_address, limits, now);
+  identity::LoginThrottle throttle(ctx_.store, identity::login_limits(idc));
+  auto attempt = throttle.begin(normalized, info.client_address, now);
   if (!attempt.allowed) {
     ctx_.metrics.count_auth_attempt("locked");
     ctx_.audit.record(info, "login", "locked", "anonymous", std::nullopt, {{"email_domain", normalized.substr(normalized.find('@') + 1)}});
@@ -48,7 +49,7 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
   std::optional<identity::VerifyResult> verified =
       co_await identity::verify_password(ctx_, password, user ? &user->password_hash : nullptr);
   if (!verified) {
-    ctx_.store.cancel_login_attempt(normalized, info.client_address);
+    throttle.cancel(normalized, info.client_address, now);
     co_return Unexpected{ApiError::make(ErrorCode::kSystemServiceUnavailable, "The server is busy; retry shortly",
                                         {{"retry_after_seconds", 1}})};
   }
@@ -61,7 +62,7 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
         ErrorCode::kAuthInvalidCredentials,
         {{"attempts_remaining", attempt.attempts_remaining}, {"lockout_duration", lockout_text(idc.lockout_duration)}})};
   }
-  ctx_.store.login_succeeded(normalized, info.client_address);
+  throttle.succeeded(normalized, info.client_address, now);
 
   if (idc.require_email_verification && !user->email_verified) {
     ctx_.audit.record(info, "login", "email_not_verified", user->id, user->id);
@@ -105,11 +106,10 @@ Expected<SessionTokens, ApiError> SessionService::refresh(const std::string& pre
   std::int64_t now = ctx_.now();
   std::string presented_hash = crypto::sha256(presented);
   std::string child = crypto::random_token(32);
-  store::RefreshTokenRecord child_record{crypto::sha256(child), "", presented_hash, now, 0};
-  std::string sealed = ctx_.kek.seal(child, sealing_context(presented_hash));
-  auto outcome = ctx_.store.rotate_refresh_token(presented_hash, child_record, sealed, now, sc.refresh_grace.count(),
-                                                 sc.idle_timeout.count());
-  using Kind = store::RefreshOutcome::Kind;
+  RefreshSuccessor successor{crypto::sha256(child), ctx_.kek.seal(child, sealing_context(presented_hash))};
+  auto outcome = rotate_refresh_token(ctx_.store, presented_hash, successor, now,
+                                      {sc.refresh_grace.count(), sc.idle_timeout.count()});
+  using Kind = RefreshOutcome::Kind;
   switch (outcome.kind) {
     case Kind::kInvalid:
     case Kind::kSessionEnded:
@@ -183,6 +183,15 @@ bool SessionService::revoke_session(const std::string& user_id, const std::strin
   identity::deny_sessions(ctx_, {session_id});
   ctx_.audit.record(info, "session_revoked", "success", actor, user_id, {{"session_id", session_id}});
   return true;
+}
+
+std::optional<std::string> SessionService::revoke_by_refresh_token(const std::string& token, const std::string& actor,
+                                                                  const audit::RequestInfo& info) {
+  auto session = ctx_.store.revoke_session_by_refresh_token(crypto::sha256(token), ctx_.now());
+  if (!session) return std::nullopt;
+  identity::deny_sessions(ctx_, {*session});
+  ctx_.audit.record(info, "token_revoked", "success", actor, std::nullopt, {{"kind", "refresh"}, {"session_id", *session}});
+  return session;
 }
 
 }  // namespace archon::sessions

@@ -39,6 +39,10 @@ class SessionService {
   // scope: local | others | global. Returns how many sessions ended.
   std::size_t logout(const tokens::VerifiedToken& caller, const std::string& scope, const audit::RequestInfo& info);
   boost::json::array list_sessions(const std::string& user_id, const std::string& current_session_id);
+  // RFC 7009 for an opaque refresh token: ends the session it belongs to (its whole family), at
+  // once on every instance, audited under `actor`. The session id, or nullopt when unknown.
+  std::optional<std::string> revoke_by_refresh_token(const std::string& token, const std::string& actor,
+                                                     const audit::RequestInfo& info);
   // False when the session is not the user's (or not active): the caller answers 404.
   bool revoke_session(const std::string& user_id, const std::string& session_id, const std::string& actor,
                       const audit::RequestInfo& info);

@@ -4,6 +4,7 @@
 // the same contract holds on SQLite and PostgreSQL. Implementations are thread-safe.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,28 +60,49 @@ struct RefreshTokenRecord {
   std::int64_t expires_at = 0;
 };
 
-// Limits for login-failure counting (from config).
-struct LoginLimits {
-  int pair_failures = 5;            // consecutive failures per (email, client address)
-  std::int64_t pair_lock_seconds = 900;
-  int account_failures = 100;       // failures per email across all addresses ...
-  std::int64_t account_window_seconds = 3600;  // ... within this window
-  std::int64_t account_lock_seconds = 3600;
+// One email's login-failure counters as stored: for one (email, client address) pair, and
+// across every address. The rules that read and change them live in the sessions service
+// (sessions/login_throttle.hpp); absent rows read as zeros.
+struct LoginCounters {
+  std::int64_t consecutive = 0;        // the pair's failures in a row
+  std::int64_t pair_locked_until = 0;  // epoch seconds; 0: not locked
+  std::int64_t window_start = 0;       // the account-wide counting window
+  std::int64_t failures = 0;           // failures in that window, from every address
+  std::int64_t account_locked_until = 0;
+  bool operator==(const LoginCounters&) const = default;
 };
 
-struct LoginAttempt {
-  bool allowed = false;          // false: locked; the password must not be checked
-  int attempts_remaining = 0;    // for the pair, after this attempt if it fails
-  std::int64_t locked_until = 0;
-};
-
-struct RefreshOutcome {
-  enum class Kind { kRotated, kGraceReplay, kReuseDetected, kInvalid, kSessionEnded };
-  Kind kind = Kind::kInvalid;
+// What the refresh-rotation rules read about a presented refresh token, under its family's lock
+// (sessions/refresh_rotation.hpp decides; the store only reads and writes).
+struct RefreshFamilyState {
+  bool found = false;  // false: never issued (or deleted with its session or user)
   std::string session_id;
   std::string user_id;
-  std::string replay_sealed_child;  // kGraceReplay: the successor, sealed
-  std::int64_t session_absolute_expires_at = 0;
+  bool session_revoked = false;
+  bool user_active = false;
+  std::int64_t idle_expires_at = 0;
+  std::int64_t absolute_expires_at = 0;
+  std::int64_t token_expires_at = 0;
+  bool rotated = false;          // the token already has a successor
+  std::int64_t rotated_at = 0;
+  bool child_is_newest = false;  // that successor has not been rotated itself
+  std::string child_sealed;      // the successor, sealed, while kept for the grace window
+};
+
+// The writes a rotation decision asks for, applied in the same transaction as the read.
+struct RefreshWrites {
+  enum class Kind { kNone, kRotate, kRevokeSession };
+  Kind kind = Kind::kNone;
+  // kRotate: the successor (its hash and created_at; the store sets session, parent and expiry
+  // = the session's absolute expiry), kept sealed for replays; older generations' sealed copies
+  // are dropped when rotated before forget_sealed_before; the session is touched (last seen
+  // now, idle expiry idle_expires_at, kept within the absolute expiry).
+  RefreshTokenRecord child;
+  std::string sealed_child;
+  std::int64_t now = 0;
+  std::int64_t forget_sealed_before = 0;
+  std::int64_t idle_expires_at = 0;
+  std::string revoke_reason;  // kRevokeSession
 };
 
 struct UserQuery {
@@ -146,26 +168,24 @@ class IdentityStore {
       const std::string& token_hash, const std::string& new_hash, std::int64_t now) = 0;
 
   // --- login failures ---
-  // Reserves one attempt atomically (counted as a failure until login_succeeded clears it), so
-  // parallel guesses can never exceed the limits.
-  virtual LoginAttempt begin_login_attempt(const std::string& email_normalized, const std::string& client_address,
-                                           const LoginLimits& limits, std::int64_t now) = 0;
-  virtual void login_succeeded(const std::string& email_normalized, const std::string& client_address) = 0;
-  // Gives back a reserved attempt whose password was never checked (the hashing pool was full),
-  // so load cannot lock anyone out.
-  virtual void cancel_login_attempt(const std::string& email_normalized, const std::string& client_address) = 0;
+  // One email's counters for one address, read under a lock that serializes every change to
+  // that email's counters (on every instance); `decide` gets them and returns the counters to
+  // store (nullopt: store nothing); all in one transaction. `decide` may run more than once
+  // (a retried transaction), so it must depend on its argument only.
+  virtual void update_login_counters(
+      const std::string& email_normalized, const std::string& client_address, std::int64_t now,
+      const std::function<std::optional<LoginCounters>(const LoginCounters&)>& decide) = 0;
 
   // --- sessions and refresh tokens ---
   // Creates the session and its first refresh token; records last_login; optionally replaces
   // the password hash (rehash on login).
   virtual void create_session(const SessionRecord& session, const RefreshTokenRecord& refresh,
                               const std::optional<std::string>& new_password_hash) = 0;
-  // Rotation with reuse detection, atomically: see RefreshOutcome. `child` (its hash and
-  // created_at; the store sets session, parent and expiry) is inserted only on kRotated;
-  // `sealed_child` is kept for the grace window.
-  virtual RefreshOutcome rotate_refresh_token(const std::string& presented_hash, const RefreshTokenRecord& child,
-                                              const std::string& sealed_child, std::int64_t now,
-                                              std::int64_t grace_seconds, std::int64_t idle_seconds) = 0;
+  // A presented refresh token's family, read under the family's lock (the session row), then
+  // the writes `decide` asks for, in one transaction. `decide` may run more than once (a
+  // retried transaction), so it must depend on its argument only.
+  virtual void update_refresh_family(const std::string& presented_hash,
+                                     const std::function<RefreshWrites(const RefreshFamilyState&)>& decide) = 0;
   virtual std::optional<SessionRecord> find_session(const std::string& session_id) = 0;
   virtual std::vector<SessionRecord> list_active_sessions(const std::string& user_id, std::int64_t now) = 0;
   // scope: "local" (just session_id), "others" (all but session_id), "global" (all).

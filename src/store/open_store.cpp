@@ -1,33 +1,33 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "store/postgres/pg_agent_store.hpp"
 #include "store/postgres/pg_database.hpp"
-#include "store/postgres/pg_identity_store.hpp"
-#include "store/postgres/pg_mail_outbox.hpp"
-#include "store/postgres/pg_token_store.hpp"
-#include "store/sqlite/sqlite_agent_store.hpp"
+#include "store/postgres/pg_sql_database.hpp"
+#include "store/sql/sql_agent_store.hpp"
+#include "store/sql/sql_identity_store.hpp"
+#include "store/sql/sql_mail_outbox.hpp"
+#include "store/sql/sql_token_store.hpp"
 #include "store/sqlite/sqlite_database.hpp"
-#include "store/sqlite/sqlite_identity_store.hpp"
-#include "store/sqlite/sqlite_mail_outbox.hpp"
-#include "store/sqlite/sqlite_token_store.hpp"
+#include "store/sqlite/sqlite_sql_database.hpp"
 #include "store/store_backend.hpp"
 
 namespace archon::store {
 namespace {
 
-// The repositories of one backend share its database object, declared first so it outlives them.
-template <class Database, class Tokens, class Identity, class Agents, class Mail>
+// One backend: its database, the dialect layer over it, and the repositories (one body of SQL
+// for both backends) on that layer; declared in that order so each outlives what uses it.
+template <class Database, class SqlDatabase>
 class Backend : public StoreBackend {
  public:
   template <class... Args>
   explicit Backend(std::string description, Args&&... args)
       : description_(std::move(description)),
         db_(std::forward<Args>(args)...),
-        tokens_(db_),
-        identity_(db_),
-        agents_(db_),
-        mail_(db_) {}
+        sql_(db_),
+        tokens_(sql_),
+        identity_(sql_),
+        agents_(sql_),
+        mail_(sql_) {}
 
   TokenStore& tokens() override { return tokens_; }
   IdentityStore& identity() override { return identity_; }
@@ -48,14 +48,15 @@ class Backend : public StoreBackend {
  private:
   std::string description_;
   Database db_;
-  Tokens tokens_;
-  Identity identity_;
-  Agents agents_;
-  Mail mail_;
+  SqlDatabase sql_;
+  SqlTokenStore tokens_;
+  SqlIdentityStore identity_;
+  SqlAgentStore agents_;
+  SqlMailOutbox mail_;
 };
 
-using SqliteBackend = Backend<SqliteDatabase, SqliteTokenStore, SqliteIdentityStore, SqliteAgentStore, SqliteMailOutbox>;
-using PgBackend = Backend<PgDatabase, PgTokenStore, PgIdentityStore, PgAgentStore, PgMailOutbox>;
+using SqliteBackend = Backend<SqliteDatabase, SqliteSqlDatabase>;
+using PgBackend = Backend<PgDatabase, PgSqlDatabase>;
 
 }  // namespace
 

@@ -8,7 +8,8 @@
 
 #include "crypto/key_encryption_key.hpp"
 #include "store/sqlite/sqlite_database.hpp"
-#include "store/sqlite/sqlite_token_store.hpp"
+#include "store/sql/sql_token_store.hpp"
+#include "store/sqlite/sqlite_sql_database.hpp"
 
 namespace archon::tokens::testing {
 
@@ -19,17 +20,20 @@ struct TempStore {
     std::filesystem::create_directories(dir);
     db = std::make_unique<store::SqliteDatabase>((dir / "test.db").string());
     db->migrate();
-    store = std::make_unique<store::SqliteTokenStore>(*db);
+    sql = std::make_unique<store::SqliteSqlDatabase>(*db);
+    store = std::make_unique<store::SqlTokenStore>(*sql);
   }
   ~TempStore() {
     store.reset();
+    sql.reset();
     db.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
   std::filesystem::path dir;
   std::unique_ptr<store::SqliteDatabase> db;
-  std::unique_ptr<store::SqliteTokenStore> store;
+  std::unique_ptr<store::SqliteSqlDatabase> sql;  // the dialect layer over db
+  std::unique_ptr<store::SqlTokenStore> store;
 };
 
 inline crypto::KeyEncryptionKey test_kek(unsigned char fill = 7) {

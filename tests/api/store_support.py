@@ -41,7 +41,7 @@ WRAPPER = Path(__file__).resolve().parent / "pg_backend" / "archon-auth"
 SQLITE_FILE = "archon-auth.db"
 
 # How long a mail the outbox worker claimed stays claimed: on PostgreSQL the claim is a lease
-# (PgMailOutbox::kLeaseSeconds, so several instances send each mail once), and a mail claimed by
+# (SqlMailOutbox::kLeaseSeconds, so several instances send each mail once), and a mail claimed by
 # a server that was killed before delivering it goes out only when the lease ends. SQLite has
 # no lease: such a mail is due again at the next start.
 OUTBOX_LEASE_SECONDS = 60 if POSTGRES else 0

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "identity/login_throttle.hpp"
+#include "sessions/refresh_rotation.hpp"
 #include "store/conformance/store_conformance.hpp"
 
 namespace archon::store::conformance {
@@ -40,8 +42,13 @@ class IdentityStoreConformance : public StoreConformance {
     s.user_agent = "test";
     return s;
   }
-  RefreshOutcome rotate(const std::string& presented, const std::string& child, std::int64_t now) {
-    return store().rotate_refresh_token(presented, {child, "", std::nullopt, now, 0}, "sealed-" + child, now, 10, 100);
+  // The service's rules (sessions/refresh_rotation) over this backend's primitive: grace 10 s, idle 100 s.
+  ::archon::sessions::RefreshOutcome rotate(const std::string& presented, const std::string& child, std::int64_t now) {
+    return sessions::rotate_refresh_token(store(), presented, {child, "sealed-" + child}, now, {10, 100});
+  }
+  ::archon::identity::LoginAttempt attempt(const std::string& email, const std::string& address, const ::archon::identity::LoginLimits& limits,
+                                 std::int64_t now) {
+    return ::archon::identity::LoginThrottle(store(), limits).begin(email, address, now);
   }
   static AuditEventRecord audit_event(int i) {
     AuditEventRecord e;
@@ -102,61 +109,60 @@ TEST_P(IdentityStoreConformance, ProfilePasswordAndDeactivation) {
   auto revoked = store().update_user_admin("user_1", std::string("Ada"), std::nullopt, false, 1020);
   EXPECT_EQ(revoked, std::vector<std::string>{"s1"});
   EXPECT_FALSE(store().find_user_by_id("user_1")->is_active);
-  EXPECT_EQ(rotate("t0", "t1", 1021).kind, RefreshOutcome::Kind::kInvalid);
+  EXPECT_EQ(rotate("t0", "t1", 1021).kind, ::archon::sessions::RefreshOutcome::Kind::kInvalid);
 }
 
 TEST_P(IdentityStoreConformance, RefreshRotationGraceAndReuse) {
   store().create_session(session("s1"), {"t0", "s1", std::nullopt, 1000, 2000}, std::nullopt);
   auto r1 = rotate("t0", "t1", 1001);
-  EXPECT_EQ(r1.kind, RefreshOutcome::Kind::kRotated);
+  EXPECT_EQ(r1.kind, ::archon::sessions::RefreshOutcome::Kind::kRotated);
   EXPECT_EQ(r1.session_id, "s1");
   EXPECT_EQ(r1.user_id, "user_1");
   EXPECT_EQ(r1.session_absolute_expires_at, 2000);
 
   auto replay = rotate("t0", "tX", 1005);  // the parent again, within 10 s
-  EXPECT_EQ(replay.kind, RefreshOutcome::Kind::kGraceReplay);
+  EXPECT_EQ(replay.kind, ::archon::sessions::RefreshOutcome::Kind::kGraceReplay);
   EXPECT_EQ(replay.replay_sealed_child, "sealed-t1");
 
-  EXPECT_EQ(rotate("t1", "t2", 1006).kind, RefreshOutcome::Kind::kRotated);
+  EXPECT_EQ(rotate("t1", "t2", 1006).kind, ::archon::sessions::RefreshOutcome::Kind::kRotated);
   // t0's child t1 is no longer the newest: presenting t0 now is reuse, and kills the family.
-  EXPECT_EQ(rotate("t0", "tY", 1007).kind, RefreshOutcome::Kind::kReuseDetected);
-  EXPECT_EQ(rotate("t2", "t3", 1008).kind, RefreshOutcome::Kind::kInvalid);
+  EXPECT_EQ(rotate("t0", "tY", 1007).kind, ::archon::sessions::RefreshOutcome::Kind::kReuseDetected);
+  EXPECT_EQ(rotate("t2", "t3", 1008).kind, ::archon::sessions::RefreshOutcome::Kind::kInvalid);
   EXPECT_TRUE(store().find_session("s1")->revoked_at.has_value());
-  EXPECT_EQ(rotate("never-issued", "z", 1009).kind, RefreshOutcome::Kind::kInvalid);
+  EXPECT_EQ(rotate("never-issued", "z", 1009).kind, ::archon::sessions::RefreshOutcome::Kind::kInvalid);
 }
 
 TEST_P(IdentityStoreConformance, BinaryTokenHashesRoundTrip) {
   const std::string raw("\x00\x01\xfe\xff hash", 9), child("\xff\x00\x7f", 3);
   store().create_session(session("s1"), {raw, "s1", std::nullopt, 1000, 2000}, std::nullopt);
-  EXPECT_EQ(store().rotate_refresh_token(raw, {child, "", std::nullopt, 1001, 0}, std::string("\x00sealed", 7), 1001,
-                                        10, 100)
+  EXPECT_EQ(::archon::sessions::rotate_refresh_token(store(), raw, {child, std::string("\x00sealed", 7)}, 1001, {10, 100})
                 .kind,
-            RefreshOutcome::Kind::kRotated);
-  auto replay = store().rotate_refresh_token(raw, {"x", "", std::nullopt, 1002, 0}, "y", 1002, 10, 100);
-  EXPECT_EQ(replay.kind, RefreshOutcome::Kind::kGraceReplay);
+            ::archon::sessions::RefreshOutcome::Kind::kRotated);
+  auto replay = ::archon::sessions::rotate_refresh_token(store(), raw, {"x", "y"}, 1002, {10, 100});
+  EXPECT_EQ(replay.kind, ::archon::sessions::RefreshOutcome::Kind::kGraceReplay);
   EXPECT_EQ(replay.replay_sealed_child, std::string("\x00sealed", 7));
   EXPECT_EQ(store().revoke_session_by_refresh_token(child, 1003), "s1");
 }
 
 TEST_P(IdentityStoreConformance, ParentAfterTheGraceWindowIsReuse) {
   store().create_session(session("s1"), {"t0", "s1", std::nullopt, 1000, 2000}, std::nullopt);
-  EXPECT_EQ(rotate("t0", "t1", 1001).kind, RefreshOutcome::Kind::kRotated);
-  EXPECT_EQ(rotate("t0", "t9", 1012).kind, RefreshOutcome::Kind::kReuseDetected);
+  EXPECT_EQ(rotate("t0", "t1", 1001).kind, ::archon::sessions::RefreshOutcome::Kind::kRotated);
+  EXPECT_EQ(rotate("t0", "t9", 1012).kind, ::archon::sessions::RefreshOutcome::Kind::kReuseDetected);
 }
 
 TEST_P(IdentityStoreConformance, IdleAndAbsoluteLifetimesEndSessions) {
   store().create_session(session("s1"), {"t0", "s1", std::nullopt, 1000, 2000}, std::nullopt);
-  EXPECT_EQ(rotate("t0", "t1", 1101).kind, RefreshOutcome::Kind::kSessionEnded) << "idle 100 s passed";
+  EXPECT_EQ(rotate("t0", "t1", 1101).kind, ::archon::sessions::RefreshOutcome::Kind::kSessionEnded) << "idle 100 s passed";
   store().create_session(session("s2", 2000), {"u0", "s2", std::nullopt, 2000, 3000}, std::nullopt);
   std::string token = "u0";
   std::int64_t now = 2000;
   for (int i = 1; i <= 9; ++i) {  // keep it alive by refreshing every 99 s ...
     now += 99;
     std::string next = "u" + std::to_string(i);
-    ASSERT_EQ(rotate(token, next, now).kind, RefreshOutcome::Kind::kRotated) << i;
+    ASSERT_EQ(rotate(token, next, now).kind, ::archon::sessions::RefreshOutcome::Kind::kRotated) << i;
     token = next;
   }
-  EXPECT_EQ(rotate(token, "u99", 3000).kind, RefreshOutcome::Kind::kSessionEnded) << "... but not past 1000 s";
+  EXPECT_EQ(rotate(token, "u99", 3000).kind, ::archon::sessions::RefreshOutcome::Kind::kSessionEnded) << "... but not past 1000 s";
 }
 
 TEST_P(IdentityStoreConformance, ConcurrentRotationsOfOneTokenYieldOneChild) {
@@ -170,10 +176,10 @@ TEST_P(IdentityStoreConformance, ConcurrentRotationsOfOneTokenYieldOneChild) {
     threads.emplace_back([&, i] {
       while (!go) std::this_thread::yield();
       IdentityStore& s = i % 2 ? other : store();
-      auto r = s.rotate_refresh_token("t0", {"c" + std::to_string(i), "", std::nullopt, 1001, 0},
-                                      "sealed-c" + std::to_string(i), 1001, 10, 100);
-      if (r.kind == RefreshOutcome::Kind::kRotated) ++rotated;
-      if (r.kind == RefreshOutcome::Kind::kGraceReplay) ++replayed;
+      auto r = ::archon::sessions::rotate_refresh_token(
+          s, "t0", {"c" + std::to_string(i), "sealed-c" + std::to_string(i)}, 1001, {10, 100});
+      if (r.kind == ::archon::sessions::RefreshOutcome::Kind::kRotated) ++rotated;
+      if (r.kind == ::archon::sessions::RefreshOutcome::Kind::kGraceReplay) ++replayed;
     });
   go = true;
   for (auto& t : threads) t.join();
@@ -186,42 +192,42 @@ TEST_P(IdentityStoreConformance, ConcurrentRotationsOfOneTokenYieldOneChild) {
 }
 
 TEST_P(IdentityStoreConformance, LoginAttemptsAreReservedSoParallelGuessesCannotPassTheLimit) {
-  LoginLimits limits;  // 5 per pair, 15 min
+  ::archon::identity::LoginLimits limits;  // 5 per pair, 15 min
   std::vector<std::thread> threads;
   std::atomic<int> allowed{0};
   for (int i = 0; i < 30; ++i)
     threads.emplace_back([&] {
-      if (store().begin_login_attempt("ada@example.com", "10.0.0.1", limits, 1000).allowed) ++allowed;
+      if (attempt("ada@example.com", "10.0.0.1", limits, 1000).allowed) ++allowed;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(allowed.load(), 5);
-  auto locked = store().begin_login_attempt("ada@example.com", "10.0.0.1", limits, 1001);
+  auto locked = attempt("ada@example.com", "10.0.0.1", limits, 1001);
   EXPECT_FALSE(locked.allowed);
   EXPECT_EQ(locked.locked_until, 1000 + 900);
-  EXPECT_TRUE(store().begin_login_attempt("ada@example.com", "10.0.0.2", limits, 1001).allowed) << "other address";
-  EXPECT_TRUE(store().begin_login_attempt("ada@example.com", "10.0.0.1", limits, 1901).allowed) << "lock served";
+  EXPECT_TRUE(attempt("ada@example.com", "10.0.0.2", limits, 1001).allowed) << "other address";
+  EXPECT_TRUE(attempt("ada@example.com", "10.0.0.1", limits, 1901).allowed) << "lock served";
 }
 
 TEST_P(IdentityStoreConformance, SuccessResetsThePairCounterAndCancelGivesTheAttemptBack) {
-  LoginLimits limits;
-  for (int i = 0; i < 4; ++i) store().begin_login_attempt("ada@example.com", "a", limits, 1000);
-  store().login_succeeded("ada@example.com", "a");
-  auto next = store().begin_login_attempt("ada@example.com", "a", limits, 1000);
+  ::archon::identity::LoginLimits limits;
+  for (int i = 0; i < 4; ++i) attempt("ada@example.com", "a", limits, 1000);
+  ::archon::identity::LoginThrottle(store(), limits).succeeded("ada@example.com", "a", 1000);
+  auto next = attempt("ada@example.com", "a", limits, 1000);
   EXPECT_TRUE(next.allowed);
   EXPECT_EQ(next.attempts_remaining, 4);
-  for (int i = 0; i < 4; ++i) store().begin_login_attempt("ada@example.com", "a", limits, 1000);  // 5th: locks
-  store().cancel_login_attempt("ada@example.com", "a");
-  auto after_cancel = store().begin_login_attempt("ada@example.com", "a", limits, 1000);
+  for (int i = 0; i < 4; ++i) attempt("ada@example.com", "a", limits, 1000);  // 5th: locks
+  ::archon::identity::LoginThrottle(store(), limits).cancel("ada@example.com", "a", 1000);
+  auto after_cancel = attempt("ada@example.com", "a", limits, 1000);
   EXPECT_TRUE(after_cancel.allowed) << "the cancelled attempt's lock is lifted";
   EXPECT_EQ(after_cancel.attempts_remaining, 0);
 }
 
 TEST_P(IdentityStoreConformance, AccountCeilingAcrossAddresses) {
-  LoginLimits limits;
+  ::archon::identity::LoginLimits limits;
   limits.account_failures = 10;
   for (int i = 0; i < 10; ++i)
-    EXPECT_TRUE(store().begin_login_attempt("ada@example.com", "10.0.0." + std::to_string(i), limits, 1000).allowed);
-  EXPECT_FALSE(store().begin_login_attempt("ada@example.com", "10.9.9.9", limits, 1001).allowed);
+    EXPECT_TRUE(attempt("ada@example.com", "10.0.0." + std::to_string(i), limits, 1000).allowed);
+  EXPECT_FALSE(attempt("ada@example.com", "10.9.9.9", limits, 1001).allowed);
 }
 
 TEST_P(IdentityStoreConformance, EmailTokensAreSingleUseAndExpire) {
@@ -235,15 +241,15 @@ TEST_P(IdentityStoreConformance, EmailTokensAreSingleUseAndExpire) {
   store().issue_email_token({"h4", "user_1", "password_reset", 1001, 2000}, {"a@b.co", "s", "b"});
   EXPECT_FALSE(store().reset_password("h3", "new", 1500)) << "superseded by a newer token";
   store().create_session(session("s1"), {"t0", "s1", std::nullopt, 1000, 2000}, std::nullopt);
-  LoginLimits limits;
-  for (int i = 0; i < 5; ++i) store().begin_login_attempt("ada@example.com", "a", limits, 1400);
-  EXPECT_FALSE(store().begin_login_attempt("ada@example.com", "a", limits, 1400).allowed);
+  ::archon::identity::LoginLimits limits;
+  for (int i = 0; i < 5; ++i) attempt("ada@example.com", "a", limits, 1400);
+  EXPECT_FALSE(attempt("ada@example.com", "a", limits, 1400).allowed);
   auto reset = store().reset_password("h4", "new-hash", 1500);
   ASSERT_TRUE(reset);
   EXPECT_EQ(reset->first, "user_1");
   EXPECT_EQ(reset->second, std::vector<std::string>{"s1"});
   EXPECT_EQ(store().find_user_by_id("user_1")->password_hash, "new-hash");
-  EXPECT_TRUE(store().begin_login_attempt("ada@example.com", "a", limits, 1501).allowed) << "failures cleared";
+  EXPECT_TRUE(attempt("ada@example.com", "a", limits, 1501).allowed) << "failures cleared";
 }
 
 TEST_P(IdentityStoreConformance, ConcurrentTokenIssuesLeaveOnlyOneLive) {

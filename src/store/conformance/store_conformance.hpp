@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "store/postgres/pg_database.hpp"
+#include "store/postgres/pg_sql_database.hpp"
+#include "store/sqlite/sqlite_sql_database.hpp"
 #include "store/postgres/pg_test_server.hpp"
 #include "store/store_backend.hpp"
 
@@ -47,6 +49,32 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
   IdentityStore& identity() { return backend_->identity(); }
   AgentStore& agents() { return backend_->agents(); }
   TokenStore& tokens() { return backend_->tokens(); }
+  MailOutboxRepository& mail_outbox() { return backend_->mail_outbox(); }
+
+  // The dialect layer on this test's database, opened afresh (for units of work of the test's own).
+  template <class Fn>
+  void with_sql_database(Fn&& fn) {
+    if (postgres()) {
+      PgDatabase db(testing::test_pool_config(config_.url, 1, 2));
+      PgSqlDatabase sql(db);
+      fn(static_cast<sql::Database&>(sql));
+      return;
+    }
+    SqliteDatabase db((dir_ / "archon-auth.db").string());
+    SqliteSqlDatabase sql(db);
+    fn(static_cast<sql::Database&>(sql));
+  }
+  // The first column of the first row as text ("<null>" for NULL or no row).
+  std::string text(const std::string& query) {
+    std::string out = "<null>";
+    with_sql_database([&](sql::Database& db) {
+      db.read([&](sql::Connection& c) {
+        auto r = c.query(sql::Sql(query));
+        if (!r.empty() && !r.row(0).is_null(0)) out = r.row(0).text(0);
+      });
+    });
+    return out;
+  }
 
   // Plain SQL beside the repositories, for what only a look at the rows can show (and for
   // tampering with them). The statement must mean the same in both dialects.

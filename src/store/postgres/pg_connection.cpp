@@ -118,6 +118,8 @@ std::vector<std::string> PgRow::text_array(int col) const {
 PgResult::~PgResult() { PQclear(result_); }
 
 int PgResult::rows() const { return result_ ? PQntuples(result_) : 0; }
+int PgResult::columns() const { return result_ ? PQnfields(result_) : 0; }
+unsigned PgResult::column_type(int col) const { return PQftype(result_, col); }
 
 std::int64_t PgResult::affected() const {
   const char* n = PQcmdTuples(result_);
@@ -230,6 +232,12 @@ PgResult PgConnection::exec(std::string_view sql, std::optional<std::chrono::mil
 
 PgResult PgConnection::query(const std::string& name, std::string_view sql, std::initializer_list<PgParam> params) {
   return query(name, sql, std::vector<PgParam>(params));
+}
+
+PgResult PgConnection::query_text(const std::string& sql, const std::vector<PgParam>& params) {
+  auto it = names_by_text_.find(sql);
+  if (it == names_by_text_.end()) it = names_by_text_.emplace(sql, "#q" + std::to_string(names_by_text_.size())).first;
+  return query(it->second, sql, params);
 }
 
 PgResult PgConnection::query(const std::string& name, std::string_view sql, const std::vector<PgParam>& params) {

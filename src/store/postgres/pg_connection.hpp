@@ -96,6 +96,8 @@ class PgResult {
   PgResult& operator=(const PgResult&) = delete;
 
   int rows() const;
+  int columns() const;
+  unsigned column_type(int col) const;  // the column's type OID (17 bytea, 16 bool, ...)
   bool empty() const { return rows() == 0; }
   PgRow row(int index) const { return PgRow(result_, index); }
   // Rows an INSERT, UPDATE or DELETE changed (like sqlite3_changes).
@@ -130,6 +132,8 @@ class PgConnection {
   // name. One name must always mean one SQL text.
   PgResult query(const std::string& name, std::string_view sql, std::initializer_list<PgParam> params = {});
   PgResult query(const std::string& name, std::string_view sql, const std::vector<PgParam>& params);
+  // The same, the statement named after its SQL text (the dialect layer's statements).
+  PgResult query_text(const std::string& sql, const std::vector<PgParam>& params);
 
   // Connected, not known broken, and no transaction left open: fit to go back to the pool.
   bool reusable() const;
@@ -150,6 +154,7 @@ class PgConnection {
   std::chrono::milliseconds command_timeout_;
   bool broken_ = false;
   std::unordered_map<std::string, bool> prepared_;  // statement name -> prepared here
+  std::unordered_map<std::string, std::string> names_by_text_;  // query_text's SQL -> its name
 };
 
 enum class PgIsolation { kReadCommitted, kRepeatableRead, kSerializable };

@@ -8,7 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "core/embedded_assets.hpp"
-#include "store/postgres/pg_identity_store.hpp"
+#include "store/postgres/pg_sql_database.hpp"
+#include "store/sql/sql_identity_store.hpp"
 #include "store/postgres/pg_test_server.hpp"
 
 namespace archon::store {
@@ -122,7 +123,8 @@ TEST(PgDatabaseOutage, CallsFailFastWhileTheServerIsDownAndResumeAfterARestart) 
   config.acquire_timeout = milliseconds(1000);
   PgDatabase db(config);
   db.migrate();
-  PgIdentityStore store(db);
+  PgSqlDatabase sql(db);
+  SqlIdentityStore store(sql);
   ASSERT_FALSE(store.find_user_by_id("nobody"));
 
   server.stop("immediate");

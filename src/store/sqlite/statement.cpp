@@ -129,6 +129,8 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+bool Statement::column_is_integer(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_INTEGER; }
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
 std::string Statement::column_text(int index) const {
   auto* p = sqlite3_column_text(stmt_, index);

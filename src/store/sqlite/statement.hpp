@@ -54,6 +54,8 @@ class Statement {
   // Idle statements kept for `db` (for tests).
   static std::size_t cached_count(sqlite3* db);
 
+  int column_count() const;
+  bool column_is_integer(int index) const;  // SQLite's INTEGER storage class
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
   std::string column_blob(int index) const;

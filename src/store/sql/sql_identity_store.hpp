@@ -1,15 +1,18 @@
-// IdentityStore on the embedded SQLite database. Every method runs in one transaction
-// (BEGIN IMMEDIATE), so concurrent calls serialize and conditional updates are exact.
-// Thread-safe. Implementation split by area: users, sessions, audit.
+// IdentityStore, one body of SQL for SQLite and PostgreSQL. Every method runs in one
+// transaction; where SQLite's single writer serializes conflicting operations, PostgreSQL takes
+// the row lock ({lock_row}) or advisory lock (Connection::lock) that serializes the same ones
+// (the user row, a refresh-token family's session row, one email's login counters, the audit
+// chain), so conditional updates stay exact with several instances on one database.
+// Thread-safe. Implementation split by area: users, logins, sessions, audit.
 #pragma once
 #include "store/identity_store.hpp"
-#include "store/sqlite/sqlite_database.hpp"
+#include "store/sql/sql.hpp"
 
 namespace archon::store {
 
-class SqliteIdentityStore final : public IdentityStore {
+class SqlIdentityStore final : public IdentityStore {
  public:
-  explicit SqliteIdentityStore(SqliteDatabase& db) : db_(db) {}
+  explicit SqlIdentityStore(sql::Database& db) : db_(db) {}
 
   bool create_user(const UserRecord& user, const std::vector<std::string>& roles,
                    const std::optional<EmailTokenRecord>& token, const std::optional<OutboxMessage>& mail) override;
@@ -30,16 +33,13 @@ class SqliteIdentityStore final : public IdentityStore {
                                                                                  const std::string& new_hash,
                                                                                  std::int64_t now) override;
 
-  LoginAttempt begin_login_attempt(const std::string& email_normalized, const std::string& client_address,
-                                   const LoginLimits& limits, std::int64_t now) override;
-  void login_succeeded(const std::string& email_normalized, const std::string& client_address) override;
-  void cancel_login_attempt(const std::string& email_normalized, const std::string& client_address) override;
+  void update_login_counters(const std::string& email_normalized, const std::string& client_address,
+                             std::int64_t now, const std::function<std::optional<LoginCounters>(const LoginCounters&)>& decide) override;
 
   void create_session(const SessionRecord& session, const RefreshTokenRecord& refresh,
                       const std::optional<std::string>& new_password_hash) override;
-  RefreshOutcome rotate_refresh_token(const std::string& presented_hash, const RefreshTokenRecord& child,
-                                      const std::string& sealed_child, std::int64_t now, std::int64_t grace_seconds,
-                                      std::int64_t idle_seconds) override;
+  void update_refresh_family(const std::string& presented_hash,
+                             const std::function<RefreshWrites(const RefreshFamilyState&)>& decide) override;
   std::optional<SessionRecord> find_session(const std::string& session_id) override;
   std::vector<SessionRecord> list_active_sessions(const std::string& user_id, std::int64_t now) override;
   std::vector<std::string> revoke_sessions(const std::string& user_id, const std::string& scope,
@@ -56,7 +56,12 @@ class SqliteIdentityStore final : public IdentityStore {
   std::vector<AuditEventRecord> all_audit_events() override;
 
  private:
-  SqliteDatabase& db_;
+  sql::Database& db_;
 };
+
+// Shared by the identity files: the sessions of `user_id` still live, revoked now with
+// `reason`; their ids in creation order.
+std::vector<std::string> revoke_all_user_sessions(sql::Connection& c, const std::string& user_id,
+                                                  const std::string& reason, std::int64_t now);
 
 }  // namespace archon::store

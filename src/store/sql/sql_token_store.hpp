@@ -1,14 +1,14 @@
-// The token service's repositories on the embedded SQLite database. Thread-safe (the
-// database serializes access).
+// The token service's repositories (signing keys, revocations, service clients), one body of
+// SQL for both backends. Thread-safe.
 #pragma once
+#include "store/sql/sql.hpp"
 #include "store/token_store.hpp"
-#include "store/sqlite/sqlite_database.hpp"
 
 namespace archon::store {
 
-class SqliteTokenStore final : public TokenStore {
+class SqlTokenStore final : public TokenStore {
  public:
-  explicit SqliteTokenStore(SqliteDatabase& db) : db_(db) {}
+  explicit SqlTokenStore(sql::Database& db) : db_(db) {}
 
   std::vector<SigningKeyRecord> list_signing_keys() override;
   void insert_signing_key(const SigningKeyRecord& record) override;
@@ -24,7 +24,7 @@ class SqliteTokenStore final : public TokenStore {
   std::vector<ServiceClientRecord> list_service_clients() override;
 
  private:
-  SqliteDatabase& db_;
+  sql::Database& db_;
 };
 
 }  // namespace archon::store
