@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
+echo "== code shape: no function in src/ over 80 lines, no file over 600 (scripts/check_code_shape.py)"
+.venv/bin/python scripts/check_code_shape.py
+
 echo "== build (debug: ASan + UBSan, -Werror)"
 cmake --preset debug -DARCHON_WERROR=ON >/dev/null
 cmake --build --preset debug

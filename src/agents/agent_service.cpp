@@ -302,33 +302,33 @@ void AgentService::record_decision(const VerifyDecision& d, const tokens::Verifi
                 {{"capability", capability}, {"resource", std::move(res)}, {"reason", d.reason}});
 }
 
-boost::json::array AgentService::list_tokens(const std::string& user_id) {
-  boost::json::array out;
-  for (const auto& t : agents_.live_agent_tokens(user_id, tokens::system_epoch_seconds())) {
-    out.push_back(boost::json::object{{"agent_id", t.agent_id},
-                                      {"agent_type", t.agent_type},
-                                      {"parent_agent_id", t.parent_agent_id ? boost::json::value(*t.parent_agent_id) : nullptr},
-                                      {"root_agent_id", t.root_agent_id},
-                                      {"depth", t.depth},
-                                      {"capabilities", boost::json::parse(t.capabilities)},
-                                      {"restrictions", boost::json::parse(t.restrictions)},
-                                      {"session_id", t.session_id},
-                                      {"created_at", t.created_at},
-                                      {"expires_at", t.expires_at}});
-  }
-  return out;
+std::vector<store::AgentTokenRecord> AgentService::list_tokens(const std::string& user_id) {
+  return agents_.live_agent_tokens(user_id, tokens::system_epoch_seconds());
 }
 
-bool AgentService::revoke(const std::string& user_id, const std::string& agent_id, const audit::RequestInfo& info) {
-  auto record = agents_.find_agent_token(agent_id);
-  if (!record || record->user_id != user_id) return false;
+std::size_t AgentService::revoke_lineage(const std::string& agent_id) {
   auto revoked = agents_.revoke_agent_lineage(agent_id, tokens::system_epoch_seconds());
   // The family deny-list: every descendant names its ancestors in its act chain, so verifying
   // any of them sees this revocation at once, from memory.
   for (const auto& [id, expires] : revoked)
     tokens_.revocations().revoke(tokens::RevocationSubject::kFamily, id, expires + tokens_.config().leeway.count());
-  audit_.record(info, "agent_token_revoked", "success", user_id, user_id,
-                {{"agent_id", agent_id}, {"revoked", revoked.size()}});
+  return revoked.size();
+}
+
+bool AgentService::revoke(const std::string& user_id, const std::string& agent_id, const audit::RequestInfo& info) {
+  auto record = agents_.find_agent_token(agent_id);
+  if (!record || record->user_id != user_id) return false;
+  std::size_t revoked = revoke_lineage(agent_id);
+  audit_.record(info, "agent_token_revoked", "success", user_id, user_id, {{"agent_id", agent_id}, {"revoked", revoked}});
+  return true;
+}
+
+std::vector<store::AgentGrant> AgentService::role_grants(const std::string& role) { return agents_.grants_for_role(role); }
+
+bool AgentService::replace_role_grants(const std::string& actor, const std::string& role,
+                                       const std::vector<store::AgentGrant>& grants, const audit::RequestInfo& info) {
+  if (!agents_.replace_grants(role, grants)) return false;
+  audit_.record(info, "agent_grants_changed", "success", actor, std::nullopt, {{"role", role}, {"grants", grants.size()}});
   return true;
 }
 

@@ -74,9 +74,19 @@ class AgentService {
   // itself authenticated with it): the decision and its audit event, without verifying it twice.
   VerifyDecision verify(const tokens::VerifiedToken& agent, const std::string& capability, const Resource& resource,
                         const audit::RequestInfo& info);
-  boost::json::array list_tokens(const std::string& user_id);
+  // The user's live agent tokens (not expired, not revoked, session live), roots first.
+  std::vector<store::AgentTokenRecord> list_tokens(const std::string& user_id);
   // False when the token is not the user's.
   bool revoke(const std::string& user_id, const std::string& agent_id, const audit::RequestInfo& info);
+  // Revokes `agent_id` and every descendant, durably and in every instance's deny-list at once;
+  // returns how many tokens that covered (0: unknown).
+  std::size_t revoke_lineage(const std::string& agent_id);
+
+  // A role's agent grants, and their replacement by an administrator (audited); false when the
+  // role does not exist.
+  std::vector<store::AgentGrant> role_grants(const std::string& role);
+  bool replace_role_grants(const std::string& actor, const std::string& role,
+                           const std::vector<store::AgentGrant>& grants, const audit::RequestInfo& info);
 
  private:
   struct Ceiling {

@@ -5,6 +5,7 @@
 
 #include "api/authn.hpp"
 #include "api/caller_auth.hpp"
+#include "api/route_table.hpp"
 #include "core/json_writer.hpp"
 #include "http/exchange.hpp"
 #include "identity/roles.hpp"
@@ -13,14 +14,7 @@ namespace archon::api {
 namespace {
 
 using http::FieldType;
-
-http::RouteOptions json_route(std::vector<http::FieldSpec> fields, const Services& svc, bool bearer = true) {
-  http::RouteOptions o;
-  o.json_body = true;
-  o.schema = std::make_shared<http::BodySchema>(http::BodySchema{std::move(fields)});
-  if (bearer) o.authenticate = bearer_required(svc);
-  return o;
-}
+using Task = boost::asio::awaitable<void>;
 
 std::vector<std::string> string_list(const boost::json::object& body, const char* key, boost::json::object& problems) {
   std::vector<std::string> out;
@@ -86,261 +80,269 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_agent(h
   return verified->token;
 }
 
+
+boost::json::object token_json(const store::AgentTokenRecord& t) {
+  return {{"agent_id", t.agent_id},
+          {"agent_type", t.agent_type},
+          {"parent_agent_id", t.parent_agent_id ? boost::json::value(*t.parent_agent_id) : nullptr},
+          {"root_agent_id", t.root_agent_id},
+          {"depth", t.depth},
+          {"capabilities", boost::json::parse(t.capabilities)},
+          {"restrictions", boost::json::parse(t.restrictions)},
+          {"session_id", t.session_id},
+          {"created_at", t.created_at},
+          {"expires_at", t.expires_at}};
+}
+
+boost::json::object grants_json(const std::string& role, const std::vector<store::AgentGrant>& grants) {
+  boost::json::array out;
+  for (const auto& g : grants)
+    out.push_back(boost::json::object{{"agent_type", g.agent_type}, {"capabilities", boost::json::parse(g.capabilities)}});
+  return {{"role", role}, {"grants", std::move(out)}};
+}
+
+Task list_types(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  auto runnable = svc.agents->runnable_types(caller->subject);
+  boost::json::array types;
+  for (const auto& t : svc.agent_catalog->types())
+    types.push_back(boost::json::object{{"name", t.name},
+                                        {"description", t.description},
+                                        {"capabilities", boost::json::value_from(t.capabilities)},
+                                        {"requires_approval", boost::json::value_from(t.requires_approval)},
+                                        {"default_restrictions", t.default_restrictions},
+                                        {"max_token_lifetime_seconds", t.max_token_lifetime_seconds},
+                                        {"runnable", std::find(runnable.begin(), runnable.end(), t.name) != runnable.end()}});
+  std::uint64_t n = types.size();
+  ex.reply_page(std::move(types), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
+  co_return;
+}
+
+Task authenticate(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  const auto& body = ex.body();
+  boost::json::object problems;
+  agents::AuthenticateRequest req{std::string(body.at("agent_type").as_string()),
+                                  string_list(body, "capabilities_requested", problems), {}};
+  req.task_context = task_context(body, problems);
+  if (!problems.empty()) {
+    ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
+    co_return;
+  }
+  auto r = svc.agents->authenticate(*caller, req, request_info(ex));
+  if (!r) ex.fail(r.error());
+  else ex.reply(minted_json(*r));
+}
+
+Task delegate(http::Exchange& ex, const Services& svc, const CallerToken&) {
+  auto parent = require_agent(ex, svc);
+  if (!parent) {
+    ex.fail(parent.error());
+    co_return;
+  }
+  const auto& body = ex.body();
+  boost::json::object problems;
+  agents::DelegateRequest req{std::string(body.at("agent_type").as_string()),
+                              string_list(body, "capabilities_requested", problems), std::nullopt, {}};
+  if (auto r = body.if_contains("restrictions"); r && r->is_object()) req.restrictions = r->as_object();
+  req.task_context = task_context(body, problems);
+  if (!problems.empty()) {
+    ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
+    co_return;
+  }
+  auto r = svc.agents->delegate(**parent, req, request_info(ex));
+  if (!r) ex.fail(r.error());
+  else ex.reply(minted_json(*r));
+}
+
+// The resource a verify question is about; the problems, by field, of what is malformed.
+agents::Resource resource_of(const boost::json::object& body, boost::json::object& problems) {
+  agents::Resource resource;
+  auto r = body.if_contains("resource");
+  if (!r || !r->is_object()) return resource;
+  const auto& o = r->as_object();
+  for (const auto& kv : o)
+    if (kv.key() != "path" && kv.key() != "branch" && kv.key() != "size")
+      problems[std::string("resource.") + std::string(kv.key())] = "This field is not accepted";
+  if (auto p = o.if_contains("path")) {
+    if (p->is_string()) resource.path = std::string(p->get_string());
+    else problems["resource.path"] = "Must be a string";
+  }
+  if (auto b = o.if_contains("branch")) {
+    if (b->is_string()) resource.branch = std::string(b->get_string());
+    else problems["resource.branch"] = "Must be a string";
+  }
+  if (auto s = o.if_contains("size")) {
+    // 0 .. 2^53-1, as documented and as parse_size bounds the string form.
+    if (s->is_int64() && s->get_int64() >= 0 && static_cast<std::uint64_t>(s->get_int64()) <= agents::kMaxSizeBytes)
+      resource.size = static_cast<std::uint64_t>(s->get_int64());
+    else if (s->is_string()) {
+      auto parsed = agents::parse_size(std::string(s->get_string()));
+      if (parsed) resource.size = *parsed;
+      else problems["resource.size"] = parsed.error();
+    } else problems["resource.size"] = "Must be a number of bytes or a size such as \"2MB\"";
+  }
+  return resource;
+}
+
+// A tool server asking about a token it was handed authenticates like an introspection client;
+// the error answered when it does not (or is limited).
+std::optional<ApiError> tool_server_refused(http::Exchange& ex, const Services& svc) {
+  auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
+  if (!caller || !*caller) {
+    if (auto limited = limit_unauthenticated(ex)) return limited;
+    ex.response().set(http::bhttp::field::www_authenticate, "Basic realm=\"archon-auth\", Bearer realm=\"archon-auth\"");
+    return caller ? ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required") : caller.error();
+  }
+  return ex.limit_subject((*caller)->id);
+}
+
+boost::json::value id_or_null(const std::string& id) {
+  return id.empty() ? boost::json::value(nullptr) : boost::json::value(id);
+}
+
+Task verify(http::Exchange& ex, const Services& svc, const CallerToken&) {
+  const auto& body = ex.body();
+  std::string token;  // a tool server's question: the token to check, verified by the service
+  std::shared_ptr<const tokens::VerifiedToken> self;  // an agent's own question: already verified
+  if (auto t = body.if_contains("token"); t && t->is_string()) {
+    if (auto refused = tool_server_refused(ex, svc)) {
+      ex.fail(std::move(*refused));
+      co_return;
+    }
+    token = std::string(t->get_string());
+  } else {
+    auto agent = require_agent(ex, svc);  // an agent asking about itself: its own token is the credential
+    if (!agent) {
+      ex.fail(agent.error());
+      co_return;
+    }
+    self = std::move(*agent);
+  }
+  boost::json::object problems;
+  agents::Resource resource = resource_of(body, problems);
+  if (!problems.empty()) {
+    ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
+    co_return;
+  }
+  std::string capability(body.at("capability").as_string());
+  auto d = self ? svc.agents->verify(*self, capability, resource, request_info(ex))
+                : svc.agents->verify(token, capability, resource, request_info(ex));
+  ex.reply(boost::json::object{{"allowed", d.allowed},
+                               {"reason", d.reason},
+                               {"agent_id", id_or_null(d.agent_id)},
+                               {"agent_type", id_or_null(d.agent_type)}});
+}
+
+Task list_tokens(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  boost::json::array tokens;
+  for (const auto& t : svc.agents->list_tokens(caller->subject)) tokens.push_back(token_json(t));
+  std::uint64_t n = tokens.size();
+  ex.reply_page(std::move(tokens), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
+  co_return;
+}
+
+Task revoke_token(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  if (!svc.agents->revoke(caller->subject, std::string(ex.param("id")), request_info(ex)))
+    ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such agent token"));
+  else ex.reply_no_content();
+  co_return;
+}
+
+Task get_grants(http::Exchange& ex, const Services& svc, const CallerToken&) {
+  std::string role(ex.param("role"));
+  if (!identity::is_role(role)) ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
+  else ex.reply(grants_json(role, svc.agents->role_grants(role)));
+  co_return;
+}
+
+// One grant of a PUT body; its problems under `where` ("grants[2]").
+store::AgentGrant grant_of(const boost::json::value& g, const std::string& role, const std::string& where,
+                           const agents::AgentCatalog& catalog, boost::json::object& problems) {
+  if (!g.is_object()) {
+    problems[where] = "Must be an object {agent_type, capabilities}";
+    return {};
+  }
+  const auto& o = g.as_object();
+  auto type = o.if_contains("agent_type");
+  std::string name = type && type->is_string() ? std::string(type->get_string()) : "";
+  if (name != "*" && name != "@common" && !catalog.find(name))
+    problems[where + ".agent_type"] = "Must be a catalog agent type, \"*\" or \"@common\"";
+  boost::json::array caps{"*"};
+  if (auto c = o.if_contains("capabilities")) {
+    if (!c->is_array()) problems[where + ".capabilities"] = "Must be an array";
+    else {
+      caps = c->as_array();
+      for (const auto& cap : caps)
+        if (!cap.is_string() || (cap.get_string() != "*" && !catalog.is_capability(cap.get_string())))
+          problems[where + ".capabilities"] = "Each must be a capability of the vocabulary, or \"*\"";
+    }
+  }
+  for (const auto& kv : o)
+    if (kv.key() != "agent_type" && kv.key() != "capabilities")
+      problems[where + "." + std::string(kv.key())] = "This field is not accepted";
+  return {role, name, json::write(caps)};
+}
+
+Task put_grants(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  std::string role(ex.param("role"));
+  boost::json::object problems;
+  std::vector<store::AgentGrant> grants;
+  std::size_t i = 0;
+  for (const auto& g : ex.body().at("grants").as_array()) {
+    std::string where = "grants[" + std::to_string(i++) + "]";
+    auto grant = grant_of(g, role, where, *svc.agent_catalog, problems);
+    if (!g.is_object()) continue;
+    if (std::any_of(grants.begin(), grants.end(), [&](const store::AgentGrant& g2) { return g2.agent_type == grant.agent_type; }))
+      problems[where + ".agent_type"] = "Appears more than once";
+    grants.push_back(std::move(grant));
+  }
+  if (!problems.empty()) {
+    ex.fail(ApiError::make(ErrorCode::kValidationConstraintViolation, std::move(problems)));
+    co_return;
+  }
+  if (!svc.agents->replace_role_grants(caller->subject, role, grants, request_info(ex))) {
+    ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
+    co_return;
+  }
+  ex.reply(grants_json(role, svc.agents->role_grants(role)));
+}
+
 }  // namespace
 
 void register_agent_routes(http::Router& router, const Services& svc) {
-  router.add(http::Verb::get, "/api/v2/agents/types", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    auto user = require_user(ex, svc);
-    if (!user) {
-      ex.fail(user.error());
-      co_return;
-    }
-    auto runnable = svc.agents->runnable_types((*user)->subject);
-    boost::json::array types;
-    for (const auto& t : svc.agent_catalog->types())
-      types.push_back(boost::json::object{{"name", t.name},
-                                          {"description", t.description},
-                                          {"capabilities", boost::json::value_from(t.capabilities)},
-                                          {"requires_approval", boost::json::value_from(t.requires_approval)},
-                                          {"default_restrictions", t.default_restrictions},
-                                          {"max_token_lifetime_seconds", t.max_token_lifetime_seconds},
-                                          {"runnable", std::find(runnable.begin(), runnable.end(), t.name) != runnable.end()}});
-    std::uint64_t n = types.size();
-    ex.reply_page(std::move(types), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
-  });
-
-  router.add(
-      http::Verb::post, "/api/v2/auth/agents/authenticate",
-      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        auto user = require_user(ex, svc);
-        if (!user) {
-          ex.fail(user.error());
-          co_return;
-        }
-        const auto& body = ex.body();
-        boost::json::object problems;
-        agents::AuthenticateRequest req{std::string(body.at("agent_type").as_string()),
-                                        string_list(body, "capabilities_requested", problems), {}};
-        req.task_context = task_context(body, problems);
-        if (!problems.empty()) {
-          ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
-          co_return;
-        }
-        auto r = svc.agents->authenticate(**user, req, request_info(ex));
-        if (!r) ex.fail(r.error());
-        else ex.reply(minted_json(*r));
-      },
-      json_route({{"agent_type", FieldType::kString, true, {}, {}, 1, 64},
-                  {"capabilities_requested", FieldType::kArray, true, {}, {}, 0, 64},
-                  {"task_context", FieldType::kObject, false, {}, {}, {}, {}, 4096}},
-                 svc));
-
-  http::RouteOptions delegate_options =
-      json_route({{"agent_type", FieldType::kString, true, {}, {}, 1, 64},
-                  {"capabilities_requested", FieldType::kArray, true, {}, {}, 0, 64},
-                  {"restrictions", FieldType::kObject, false, {}, {}, {}, {}, 4096},
-                  {"task_context", FieldType::kObject, false, {}, {}, {}, {}, 4096}},
-                 svc, false);
-  delegate_options.authenticate = [svc](http::Exchange& ex) -> std::optional<ApiError> {
+  using http::Verb;
+  const http::FieldSpec agent_type{"agent_type", FieldType::kString, true, {}, {}, 1, 64};
+  const http::FieldSpec requested{"capabilities_requested", FieldType::kArray, true, {}, {}, 0, 64};
+  const http::FieldSpec context{"task_context", FieldType::kObject, false, {}, {}, {}, {}, 4096};
+  auto mint = json_body({agent_type, requested, context});
+  auto delegation = json_body({agent_type, requested, {"restrictions", FieldType::kObject, false, {}, {}, {}, {}, 4096},
+                               context});
+  // The parent agent's token is checked before the body is parsed, as a user's would be.
+  delegation.authenticate = [svc](http::Exchange& ex) -> std::optional<ApiError> {
     auto agent = require_agent(ex, svc);
     if (!agent) return agent.error();
     return std::nullopt;
   };
-  router.add(
-      http::Verb::post, "/api/v2/auth/agents/delegate",
-      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        auto parent = require_agent(ex, svc);
-        if (!parent) {
-          ex.fail(parent.error());
-          co_return;
-        }
-        const auto& body = ex.body();
-        boost::json::object problems;
-        agents::DelegateRequest req{std::string(body.at("agent_type").as_string()),
-                                    string_list(body, "capabilities_requested", problems), std::nullopt, {}};
-        if (auto r = body.if_contains("restrictions"); r && r->is_object()) req.restrictions = r->as_object();
-        req.task_context = task_context(body, problems);
-        if (!problems.empty()) {
-          ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
-          co_return;
-        }
-        auto r = svc.agents->delegate(**parent, req, request_info(ex));
-        if (!r) ex.fail(r.error());
-        else ex.reply(minted_json(*r));
-      },
-      delegate_options);
-
-  http::RouteOptions verify_options = json_route({{"token", FieldType::kString, false, {}, {}, 1, 16384},
-                                                  {"capability", FieldType::kString, true, {}, {}, 1, 64},
-                                                  {"resource", FieldType::kObject, false, {}, {}, {}, {}, 8192}},
-                                                 svc, false);
-  verify_options.commits = false;  // a decision: its audit row goes through the audit writer
-  router.add(
-      http::Verb::post, "/api/v2/auth/agents/verify",
-      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        const auto& body = ex.body();
-        std::string token;  // a tool server's question: the token to check, verified by the service
-        std::shared_ptr<const tokens::VerifiedToken> self;  // an agent's own question: already verified
-        if (auto t = body.if_contains("token"); t && t->is_string()) {
-          // A tool server asking about a token it was handed authenticates like an
-          // introspection client.
-          auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
-          if (!caller || !*caller) {
-            if (auto limited = limit_unauthenticated(ex)) {
-              ex.fail(std::move(*limited));
-              co_return;
-            }
-            ex.response().set(http::bhttp::field::www_authenticate, "Basic realm=\"archon-auth\", Bearer realm=\"archon-auth\"");
-            ex.fail(caller ? ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required") : caller.error());
-            co_return;
-          }
-          if (auto limited = ex.limit_subject((*caller)->id)) {
-            ex.fail(std::move(*limited));
-            co_return;
-          }
-          token = std::string(t->get_string());
-        } else {
-          // An agent asking about itself: its own token is the credential.
-          auto agent = require_agent(ex, svc);
-          if (!agent) {
-            ex.fail(agent.error());
-            co_return;
-          }
-          self = std::move(*agent);
-        }
-        agents::Resource resource;
-        boost::json::object problems;
-        if (auto r = body.if_contains("resource"); r && r->is_object()) {
-          const auto& o = r->as_object();
-          for (const auto& kv : o)
-            if (kv.key() != "path" && kv.key() != "branch" && kv.key() != "size") problems[std::string("resource.") + std::string(kv.key())] = "This field is not accepted";
-          if (auto p = o.if_contains("path")) {
-            if (p->is_string()) resource.path = std::string(p->get_string());
-            else problems["resource.path"] = "Must be a string";
-          }
-          if (auto b = o.if_contains("branch")) {
-            if (b->is_string()) resource.branch = std::string(b->get_string());
-            else problems["resource.branch"] = "Must be a string";
-          }
-          if (auto s = o.if_contains("size")) {
-            // 0 .. 2^53-1, as documented and as parse_size bounds the string form.
-            if (s->is_int64() && s->get_int64() >= 0 &&
-                static_cast<std::uint64_t>(s->get_int64()) <= agents::kMaxSizeBytes)
-              resource.size = static_cast<std::uint64_t>(s->get_int64());
-            else if (s->is_string()) {
-              auto parsed = agents::parse_size(std::string(s->get_string()));
-              if (parsed) resource.size = *parsed;
-              else problems["resource.size"] = parsed.error();
-            } else problems["resource.size"] = "Must be a number of bytes or a size such as \"2MB\"";
-          }
-        }
-        if (!problems.empty()) {
-          ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
-          co_return;
-        }
-        std::string capability(body.at("capability").as_string());
-        auto d = self ? svc.agents->verify(*self, capability, resource, request_info(ex))
-                      : svc.agents->verify(token, capability, resource, request_info(ex));
-        ex.reply(boost::json::object{{"allowed", d.allowed},
-                                     {"reason", d.reason},
-                                     {"agent_id", d.agent_id.empty() ? boost::json::value(nullptr) : boost::json::value(d.agent_id)},
-                                     {"agent_type", d.agent_type.empty() ? boost::json::value(nullptr) : boost::json::value(d.agent_type)}});
-        co_return;
-      },
-      verify_options);
-
-  router.add(http::Verb::get, "/api/v2/auth/agents/tokens", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    auto user = require_user(ex, svc);
-    if (!user) {
-      ex.fail(user.error());
-      co_return;
-    }
-    auto tokens = svc.agents->list_tokens((*user)->subject);
-    std::uint64_t n = tokens.size();
-    ex.reply_page(std::move(tokens), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
-  });
-
-  router.add(http::Verb::delete_, "/api/v2/auth/agents/tokens/{id}",
-             [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-               auto user = require_user(ex, svc);
-               if (!user) {
-                 ex.fail(user.error());
-                 co_return;
-               }
-               if (!svc.agents->revoke((*user)->subject, std::string(ex.param("id")), request_info(ex))) {
-                 ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such agent token"));
-                 co_return;
-               }
-               ex.reply_no_content();
+  auto question = json_body({{"token", FieldType::kString, false, {}, {}, 1, 16384},
+                             {"capability", FieldType::kString, true, {}, {}, 1, 64},
+                             {"resource", FieldType::kObject, false, {}, {}, {}, {}, 8192}});
+  question.commits = false;  // a decision: its audit row goes through the audit writer
+  auto grants = json_body({{"grants", FieldType::kArray, true, {}, {}, 0, 100}});
+  add_routes(router, svc,
+             {
+                 {Verb::get, "/api/v2/agents/types", tier::kUser, access::kUser, list_types},
+                 // per user minting
+                 {Verb::post, "/api/v2/auth/agents/authenticate", tier::kAgent, access::kUser, authenticate, mint},
+                 // per parent agent
+                 {Verb::post, "/api/v2/auth/agents/delegate", tier::kAgent, access::kAgent, delegate, delegation},
+                 // per tool server, or per agent asking about itself
+                 {Verb::post, "/api/v2/auth/agents/verify", tier::kAgent, access::kServiceClient, verify, question},
+                 {Verb::get, "/api/v2/auth/agents/tokens", tier::kAgent, access::kUser, list_tokens},
+                 {Verb::delete_, "/api/v2/auth/agents/tokens/{id}", tier::kAgent, access::kUser, revoke_token},
+                 {Verb::get, "/api/v2/admin/roles/{role}/agent-grants", tier::kAdmin, access::permission("users:read"),
+                  get_grants},
+                 {Verb::put, "/api/v2/admin/roles/{role}/agent-grants", tier::kAdmin, access::permission("roles:write"),
+                  put_grants, grants},
              });
-
-  router.add(http::Verb::get, "/api/v2/admin/roles/{role}/agent-grants",
-             [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-               if (!require_user_with_permission(ex, svc, "users:read")) co_return;
-               std::string role(ex.param("role"));
-               if (!identity::is_role(role)) {
-                 ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
-                 co_return;
-               }
-               boost::json::array grants;
-               for (const auto& g : svc.agent_store->grants_for_role(role))
-                 grants.push_back(boost::json::object{{"agent_type", g.agent_type},
-                                                      {"capabilities", boost::json::parse(g.capabilities)}});
-               ex.reply(boost::json::object{{"role", role}, {"grants", std::move(grants)}});
-             });
-
-  router.add(
-      http::Verb::put, "/api/v2/admin/roles/{role}/agent-grants",
-      [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-        auto user = require_user_with_permission(ex, svc, "roles:write");
-        if (!user) co_return;
-        std::string role(ex.param("role"));
-        boost::json::object problems;
-        std::vector<store::AgentGrant> grants;
-        std::size_t i = 0;
-        for (const auto& g : ex.body().at("grants").as_array()) {
-          std::string where = "grants[" + std::to_string(i++) + "]";
-          if (!g.is_object()) {
-            problems[where] = "Must be an object {agent_type, capabilities}";
-            continue;
-          }
-          const auto& o = g.as_object();
-          auto type = o.if_contains("agent_type");
-          std::string name = type && type->is_string() ? std::string(type->get_string()) : "";
-          if (name != "*" && name != "@common" && !svc.agent_catalog->find(name))
-            problems[where + ".agent_type"] = "Must be a catalog agent type, \"*\" or \"@common\"";
-          if (std::any_of(grants.begin(), grants.end(), [&](const store::AgentGrant& g2) { return g2.agent_type == name; }))
-            problems[where + ".agent_type"] = "Appears more than once";
-          boost::json::array caps{"*"};
-          if (auto c = o.if_contains("capabilities")) {
-            if (!c->is_array()) problems[where + ".capabilities"] = "Must be an array";
-            else {
-              caps = c->as_array();
-              for (const auto& cap : caps)
-                if (!cap.is_string() || (cap.get_string() != "*" && !svc.agent_catalog->is_capability(cap.get_string())))
-                  problems[where + ".capabilities"] = "Each must be a capability of the vocabulary, or \"*\"";
-            }
-          }
-          for (const auto& kv : o)
-            if (kv.key() != "agent_type" && kv.key() != "capabilities") problems[where + "." + std::string(kv.key())] = "This field is not accepted";
-          grants.push_back({role, name, json::write(caps)});
-        }
-        if (!problems.empty()) {
-          ex.fail(ApiError::make(ErrorCode::kValidationConstraintViolation, std::move(problems)));
-          co_return;
-        }
-        if (!svc.agent_store->replace_grants(role, grants)) {
-          ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such role"));
-          co_return;
-        }
-        svc.audit->record(request_info(ex), "agent_grants_changed", "success", user->subject, std::nullopt,
-                          {{"role", role}, {"grants", grants.size()}});
-        boost::json::array out;
-        for (const auto& g : svc.agent_store->grants_for_role(role))
-          out.push_back(boost::json::object{{"agent_type", g.agent_type}, {"capabilities", boost::json::parse(g.capabilities)}});
-        ex.reply(boost::json::object{{"role", role}, {"grants", std::move(out)}});
-      },
-      json_route({{"grants", FieldType::kArray, true, {}, {}, 0, 100}}, svc));
 }
 
 }  // namespace archon::api

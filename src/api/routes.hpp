@@ -3,7 +3,6 @@
 #pragma once
 #include <chrono>
 
-#include "api/rate_limit_tiers.hpp"
 #include "cache/caching_identity_store.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -11,8 +10,8 @@
 #include "observability/metrics.hpp"
 #include "agents/agent_service.hpp"
 #include "audit/audit_log.hpp"
-#include "store/agent_store.hpp"
 #include "identity/account_service.hpp"
+#include "identity/user_admin_service.hpp"
 #include "sessions/session_service.hpp"
 #include "store/identity_store.hpp"
 #include "store/service_client_repository.hpp"
@@ -34,26 +33,26 @@ struct Services {
   const TokensConfig* tokens_config = nullptr;
   const Config* config = nullptr;
   identity::AccountService* accounts = nullptr;
+  identity::UserAdminService* user_admin = nullptr;
   sessions::SessionService* sessions = nullptr;
-  store::IdentityStore* identity_store = nullptr;
+  store::IdentityStore* identity_store = nullptr;  // for authenticating callers only (api/caller_auth)
   cache::CachingIdentityStore* user_cache = nullptr;  // the same store, for reads that report cache hits
   audit::AuditLog* audit = nullptr;
   identity::IdentityContext* identity_context = nullptr;
   agents::AgentService* agents = nullptr;
   const agents::AgentCatalog* agent_catalog = nullptr;
-  store::AgentStore* agent_store = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   bool complete() const {
     return health && metrics && server_state && keyring && token_service && service_clients && tokens_config &&
-           config && accounts && sessions && identity_store && user_cache && audit && identity_context && agents &&
-           agent_catalog && agent_store;
+           config && accounts && user_admin && sessions && identity_store && user_cache && audit && identity_context && agents &&
+           agent_catalog;
   }
 };
 
 void register_health_routes(http::Router& router, const Services& services);
 void register_metrics_routes(http::Router& router, const Services& services);
-void register_docs_routes(http::Router& router);
+void register_docs_routes(http::Router& router, const Services& services);
 void register_well_known_routes(http::Router& router, const Services& services);
 void register_token_routes(http::Router& router, const Services& services);
 void register_auth_routes(http::Router& router, const Services& services);
@@ -64,14 +63,13 @@ void register_agent_routes(http::Router& router, const Services& services);
 inline void register_all_routes(http::Router& router, const Services& services) {
   register_health_routes(router, services);
   register_metrics_routes(router, services);
-  register_docs_routes(router);
+  register_docs_routes(router, services);
   register_well_known_routes(router, services);
   register_token_routes(router, services);
   register_auth_routes(router, services);
   register_me_routes(router, services);
   register_admin_routes(router, services);
   register_agent_routes(router, services);
-  assign_rate_limit_tiers(router);
 }
 
 }  // namespace archon::api

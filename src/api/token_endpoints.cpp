@@ -10,6 +10,7 @@
 
 #include "api/authn.hpp"
 #include "api/caller_auth.hpp"
+#include "api/route_table.hpp"
 #include "crypto/random.hpp"
 #include "api/routes.hpp"
 #include "core/json_writer.hpp"
@@ -19,6 +20,8 @@
 
 namespace archon::api {
 namespace {
+
+using Task = boost::asio::awaitable<void>;
 
 struct TokenRequest {
   std::string token;
@@ -110,103 +113,105 @@ void challenge(http::Exchange& ex) {
   ex.response().set(http::bhttp::field::www_authenticate, "Basic realm=\"archon-auth\", Bearer realm=\"archon-auth\"");
 }
 
-}  // namespace
-
-void register_token_routes(http::Router& router, const Services& svc) {
-  router.add(http::Verb::post, "/api/v2/auth/introspect", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
-    if (!caller || !*caller) {
-      if (auto limited = limit_unauthenticated(ex)) {
-        ex.fail(std::move(*limited));
-        co_return;
-      }
-      if (!caller) {
-        if (caller.error().code == ErrorCode::kAuthTokenInvalid) challenge(ex);
-        ex.fail(caller.error());
-      } else {
-        challenge(ex);
-        ex.fail(ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required",
-                               {{"authorization", "Use Basic client credentials or an admin Bearer token"}}));
-      }
-      co_return;
-    }
-    if (auto limited = ex.limit_subject((*caller)->id)) {
+Task introspect(http::Exchange& ex, const Services& svc, const CallerToken&) {
+  auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
+  if (!caller || !*caller) {
+    if (auto limited = limit_unauthenticated(ex)) {
       ex.fail(std::move(*limited));
       co_return;
     }
-    auto request = read_token_request(ex.request());
-    if (!request) {
-      ex.fail(request.error());
-      co_return;
-    }
-    if (auto mismatch = check_client_id(*request, *caller)) {
-      challenge(ex);
-      ex.fail(std::move(*mismatch));
-      co_return;
-    }
-    auto verified = svc.token_service->verify_any(request->token);
-    if (!verified) {
-      reply_introspection(ex, *request, boost::json::object{{"active", false}});  // RFC 7662 §2.2: nothing more
-      co_return;
-    }
-    note_token_cache(ex, svc, verified->cache_hit);
-    const auto& t = *verified->token;
-    boost::json::object data = t.claims;
-    data["active"] = true;
-    data["token_type"] = t.kind == tokens::TokenKind::kAccess ? "access_token" : "agent_token";
-    reply_introspection(ex, *request, std::move(data));
-  }, http::RouteOptions{.commits = false});  // reads only: answers from the verified-token cache
-
-  router.add(http::Verb::post, "/api/v2/auth/revoke", [svc](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    // Possession of a token is authority to revoke it (RFC 7009 public clients); a credential,
-    // if one is sent, must still be valid.
-    auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
-    // Any valid credential will do here, an ordinary user's access token included (a 403 from
-    // the admin check is not a reason to refuse); only a credential that fails is refused.
-    if (!caller && caller.error().code == ErrorCode::kAuthTokenInvalid) {
-      challenge(ex);
+    if (!caller) {
+      if (caller.error().code == ErrorCode::kAuthTokenInvalid) challenge(ex);
       ex.fail(caller.error());
-      co_return;
-    }
-    auto request = read_token_request(ex.request());
-    if (!request) {
-      ex.fail(request.error());
-      co_return;
-    }
-    if (auto mismatch = check_client_id(*request, caller ? *caller : std::nullopt)) {
+    } else {
       challenge(ex);
-      ex.fail(std::move(*mismatch));
-      co_return;
+      ex.fail(ApiError::make(ErrorCode::kAuthTokenInvalid, "Authentication required",
+                             {{"authorization", "Use Basic client credentials or an admin Bearer token"}}));
     }
-    // RFC 7009 §2.2: the answer is the same whether the token was valid, unknown or expired,
-    // so revocation is no oracle.
-    auto verified = svc.token_service->verify_any(request->token);
-    if (!verified) {
-      // Not a JWT of ours: perhaps an opaque refresh token, which ends its whole session.
-      if (auto session = svc.identity_store->revoke_session_by_refresh_token(crypto::sha256(request->token),
-                                                                              tokens::system_epoch_seconds())) {
-        identity::deny_sessions(*svc.identity_context, {*session});
-        svc.audit->record(request_info(ex), "token_revoked", "success", caller && *caller ? (*caller)->id : "holder",
-                          std::nullopt, {{"kind", "refresh"}, {"session_id", *session}});
-      }
-    }
-    if (verified) {
-      const auto& t = *verified->token;
-      svc.token_service->revocations().revoke(tokens::RevocationSubject::kJti, t.jti,
-                                              t.expires_at + svc.tokens_config->leeway.count());
-      if (t.kind == tokens::TokenKind::kAgent && !t.lineage.empty()) {
-        // An agent token takes its descendants with it, as DELETE /auth/agents/tokens/{id} does.
-        for (const auto& [id, expires] : svc.agent_store->revoke_agent_lineage(t.lineage.front(), tokens::system_epoch_seconds()))
-          svc.token_service->revocations().revoke(tokens::RevocationSubject::kFamily, id,
-                                                  expires + svc.tokens_config->leeway.count());
-      }
-      log::info("token revoked", {{"request_id", ex.context().request_id},
-                                  {"jti", t.jti},
-                                  {"kind", tokens::kind_name(t.kind)},
-                                  {"by", caller && *caller ? (*caller)->id : std::string("holder")}});
-    }
-    ex.reply(nullptr);
-  });
+    co_return;
+  }
+  if (auto limited = ex.limit_subject((*caller)->id)) {
+    ex.fail(std::move(*limited));
+    co_return;
+  }
+  auto request = read_token_request(ex.request());
+  if (!request) {
+    ex.fail(request.error());
+    co_return;
+  }
+  if (auto mismatch = check_client_id(*request, *caller)) {
+    challenge(ex);
+    ex.fail(std::move(*mismatch));
+    co_return;
+  }
+  auto verified = svc.token_service->verify_any(request->token);
+  if (!verified) {
+    reply_introspection(ex, *request, boost::json::object{{"active", false}});  // RFC 7662 §2.2: nothing more
+    co_return;
+  }
+  note_token_cache(ex, svc, verified->cache_hit);
+  const auto& t = *verified->token;
+  boost::json::object data = t.claims;
+  data["active"] = true;
+  data["token_type"] = t.kind == tokens::TokenKind::kAccess ? "access_token" : "agent_token";
+  reply_introspection(ex, *request, std::move(data));
+}
+
+Task revoke(http::Exchange& ex, const Services& svc, const CallerToken&) {
+  // Possession of a token is authority to revoke it (RFC 7009 public clients); a credential,
+  // if one is sent, must still be valid.
+  auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
+  // Any valid credential will do here, an ordinary user's access token included (a 403 from
+  // the admin check is not a reason to refuse); only a credential that fails is refused.
+  if (!caller && caller.error().code == ErrorCode::kAuthTokenInvalid) {
+    challenge(ex);
+    ex.fail(caller.error());
+    co_return;
+  }
+  auto request = read_token_request(ex.request());
+  if (!request) {
+    ex.fail(request.error());
+    co_return;
+  }
+  if (auto mismatch = check_client_id(*request, caller ? *caller : std::nullopt)) {
+    challenge(ex);
+    ex.fail(std::move(*mismatch));
+    co_return;
+  }
+  // RFC 7009 §2.2: the answer is the same whether the token was valid, unknown or expired,
+  // so revocation is no oracle.
+  auto verified = svc.token_service->verify_any(request->token);
+  std::string by = caller && *caller ? (*caller)->id : std::string("holder");
+  if (!verified) {  // not a JWT of ours: perhaps an opaque refresh token, which ends its whole session
+    svc.sessions->revoke_by_refresh_token(request->token, by, request_info(ex));
+  } else {
+    const auto& t = *verified->token;
+    svc.token_service->revocations().revoke(tokens::RevocationSubject::kJti, t.jti,
+                                            t.expires_at + svc.tokens_config->leeway.count());
+    // An agent token takes its descendants with it, as DELETE /auth/agents/tokens/{id} does.
+    if (t.kind == tokens::TokenKind::kAgent && !t.lineage.empty()) svc.agents->revoke_lineage(t.lineage.front());
+    log::info("token revoked", {{"request_id", ex.context().request_id},
+                                {"jti", t.jti},
+                                {"kind", tokens::kind_name(t.kind)},
+                                {"by", by}});
+  }
+  ex.reply(nullptr);
+  co_return;
+}
+
+}  // namespace
+
+void register_token_routes(http::Router& router, const Services& svc) {
+  using http::Verb;
+  http::RouteOptions read_only;
+  read_only.commits = false;  // reads only: answers from the verified-token cache
+  add_routes(router, svc,
+             {
+                 // per caller (client id or admin)
+                 {Verb::post, "/api/v2/auth/introspect", tier::kUser, access::kServiceClient, introspect, read_only},
+                 // possession only: per address
+                 {Verb::post, "/api/v2/auth/revoke", tier::kUserByAddress, access::kTokenHolder, revoke},
+             });
 }
 
 }  // namespace archon::api

@@ -142,4 +142,9 @@ boost::json::object to_json(const store::AuditEventRecord& e) {
           {"details", std::move(details)}};
 }
 
+std::pair<std::vector<store::AuditEventRecord>, std::int64_t> AuditLog::list(const store::AuditQuery& query) {
+  flush();  // events recorded by earlier requests are readable now
+  return store_.list_audit(query);
+}
+
 }  // namespace archon::audit

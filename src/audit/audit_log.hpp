@@ -59,6 +59,9 @@ class AuditLog {
   };
   Verification verify() const;
 
+  // A page of the trail, newest first, including every event recorded before the call.
+  std::pair<std::vector<store::AuditEventRecord>, std::int64_t> list(const store::AuditQuery& query);
+
  private:
   void append_now(std::vector<store::AuditEventRecord> batch) noexcept;
   void writer_loop();

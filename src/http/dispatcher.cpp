@@ -90,28 +90,21 @@ void Dispatcher::write_error(const ApiError& error, RequestContext& ctx, Respons
   res.body() = envelope_error(error, ctx);
 }
 
-boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std::string client_address) const {
-  RequestContext ctx = make_context(&request, std::move(client_address), proxies_);
-  Response res{Status::ok, request.version()};
-  Finish how;
-  how.head = request.method() == Verb::head;
+namespace {
 
-  // Request smuggling: a Transfer-Encoding other than plain "chunked", or one beside a
-  // Content-Length, makes the body's end ambiguous (RFC 9112 §6.3). Refuse and close.
-  if (auto te = request.find(bhttp::field::transfer_encoding); te != request.end()) {
-    std::string value(te->value());
-    for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (value != "chunked" || request.count(bhttp::field::content_length)) {
-      res.keep_alive(false);
-      write_error(ApiError::make(ErrorCode::kHttpBadRequest, {{"transfer_encoding", "Only chunked is accepted"}}),
-                  ctx, res);
-      finalize(request, ctx, res, how);
-      co_return res;
-    }
-  }
+// Request smuggling: a Transfer-Encoding other than plain "chunked", or one beside a
+// Content-Length, makes the body's end ambiguous (RFC 9112 §6.3).
+bool ambiguous_body_length(const Request& request) {
+  auto te = request.find(bhttp::field::transfer_encoding);
+  if (te == request.end()) return false;
+  std::string value(te->value());
+  for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value != "chunked" || request.count(bhttp::field::content_length);
+}
 
-  std::string_view target = request.target();
-  // Absolute-form ("GET http://host/path"), which RFC 9112 §3.2.2 obliges servers to accept.
+// The path of the request target; absolute-form ("GET http://host/path") too, which RFC 9112
+// §3.2.2 obliges servers to accept. Empty when it is not an absolute path.
+std::string_view target_path(std::string_view target) {
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.substr(0, scheme.size()) == scheme) {
       auto slash = target.find('/', scheme.size());
@@ -119,11 +112,31 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
     }
   }
   std::string_view path = target.substr(0, target.find('?'));
-  if (path.empty() || path.front() != '/') {
-    write_error(ApiError::make(ErrorCode::kHttpBadRequest, {{"target", "Must be an absolute path"}}), ctx, res);
+  if (path.empty() || path.front() != '/') return {};
+  return path;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std::string client_address) const {
+  RequestContext ctx = make_context(&request, std::move(client_address), proxies_);
+  Response res{Status::ok, request.version()};
+  Finish how;
+  how.head = request.method() == Verb::head;
+  // Every early answer goes through here: the error, then the common headers and the log line.
+  auto refuse = [&](const ApiError& error) -> Response {
+    write_error(error, ctx, res);
     finalize(request, ctx, res, how);
-    co_return res;
+    return std::move(res);
+  };
+
+  if (ambiguous_body_length(request)) {
+    res.keep_alive(false);  // refuse and close
+    co_return refuse(ApiError::make(ErrorCode::kHttpBadRequest, {{"transfer_encoding", "Only chunked is accepted"}}));
   }
+  std::string_view path = target_path(request.target());
+  if (path.empty())
+    co_return refuse(ApiError::make(ErrorCode::kHttpBadRequest, {{"target", "Must be an absolute path"}}));
 
   auto versioned = resolve_api_version(path, request);
   if (!versioned) {
@@ -132,57 +145,57 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
       res.set("Sunset", kSunsetV1);
       res.set("Deprecation", "true");
     }
-    write_error(versioned.error(), ctx, res);
-    finalize(request, ctx, res, how);
-    co_return res;
+    co_return refuse(versioned.error());
   }
   how.is_api = versioned->is_api;
 
   auto match = router_.match(request.method(), versioned->path);
-  if (!match.path_exists) {
-    write_error(ApiError::make(ErrorCode::kResourceNotFound), ctx, res);
-    finalize(request, ctx, res, how);
-    co_return res;
-  }
-
+  if (!match.path_exists) co_return refuse(ApiError::make(ErrorCode::kResourceNotFound));
   ctx.route_template = match.path_template;
   if (request.method() == Verb::options) {
-    res.set(bhttp::field::allow, Router::allow_header(match.allowed));
-    auto origin = request.find(bhttp::field::origin);
-    auto acrm = request.find(bhttp::field::access_control_request_method);
-    if (origin != request.end() && acrm != request.end()) {
-      if (!cors_.origin_allowed(origin->value()) || !cors_.method_allowed(acrm->value())) {
-        write_error(ApiError::make(ErrorCode::kCorsOriginNotAllowed), ctx, res);
-        how.route_options = nullptr;
-        finalize(request, ctx, res, how);
-        // No Access-Control-Allow-* at all: finalize adds them only for allowed simple requests.
-        res.erase(bhttp::field::access_control_allow_origin);
-        res.erase(bhttp::field::access_control_allow_credentials);
-        res.erase(bhttp::field::access_control_expose_headers);
-        co_return res;
-      }
-      cors_.apply_to_preflight(origin->value(), res);
-    }
-    res.result(Status::no_content);
-    finalize(request, ctx, res, how);
+    answer_options(request, match, ctx, res, how);
     co_return res;
   }
-
   if (!match.route) {
     res.set(bhttp::field::allow, Router::allow_header(match.allowed));
-    write_error(ApiError::make(ErrorCode::kHttpMethodNotAllowed,
-                               {{"allowed_methods", Router::allow_header(match.allowed)}}),
-                ctx, res);
-    finalize(request, ctx, res, how);
-    co_return res;
+    co_return refuse(ApiError::make(ErrorCode::kHttpMethodNotAllowed,
+                                    {{"allowed_methods", Router::allow_header(match.allowed)}}));
   }
 
   const Route& route = *match.route;
   ctx.route_template = route.path_template;
   ctx.path_params = std::move(match.params);
   how.route_options = &route.options;
-
   Exchange ex(request, ctx, res);
+  co_await run_route_where_it_belongs(route, ex);
+  write_outcome(ex, ctx, res);
+  finalize(request, ctx, res, how);
+  co_return res;
+}
+
+void Dispatcher::answer_options(const Request& request, const Router::Match& match, RequestContext& ctx,
+                                Response& res, Finish& how) const {
+  res.set(bhttp::field::allow, Router::allow_header(match.allowed));
+  auto origin = request.find(bhttp::field::origin);
+  auto acrm = request.find(bhttp::field::access_control_request_method);
+  if (origin != request.end() && acrm != request.end()) {
+    if (!cors_.origin_allowed(origin->value()) || !cors_.method_allowed(acrm->value())) {
+      write_error(ApiError::make(ErrorCode::kCorsOriginNotAllowed), ctx, res);
+      how.route_options = nullptr;
+      finalize(request, ctx, res, how);
+      // No Access-Control-Allow-* at all: finalize adds them only for allowed simple requests.
+      res.erase(bhttp::field::access_control_allow_origin);
+      res.erase(bhttp::field::access_control_allow_credentials);
+      res.erase(bhttp::field::access_control_expose_headers);
+      return;
+    }
+    cors_.apply_to_preflight(origin->value(), res);
+  }
+  res.result(Status::no_content);
+  finalize(request, ctx, res, how);
+}
+
+boost::asio::awaitable<void> Dispatcher::run_route_where_it_belongs(const Route& route, Exchange& ex) const {
   // Handlers that may wait on the store, and limits counted in Redis, run on the worker threads,
   // so a slow or unreachable database or Redis holds a worker (bounded by its deadline), never
   // an I/O thread. The coroutine comes back to this I/O thread to write the answer.
@@ -196,7 +209,9 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
   } else {
     co_await run_route(route, ex);
   }
+}
 
+void Dispatcher::write_outcome(Exchange& ex, RequestContext& ctx, Response& res) const {
   auto& outcome = ex.outcome();
   if (auto* j = std::get_if<Exchange::JsonReply>(&outcome)) {
     res.result(j->status);
@@ -214,8 +229,6 @@ boost::asio::awaitable<Response> Dispatcher::handle(const Request& request, std:
     log::error("handler gave no answer", {{"request_id", ctx.request_id}, {"route", ctx.route_template}});
     write_error(ApiError::make(ErrorCode::kSystemInternalError), ctx, res);
   }
-  finalize(request, ctx, res, how);
-  co_return res;
 }
 
 boost::asio::awaitable<void> Dispatcher::run_route(const Route& route, Exchange& ex) const {

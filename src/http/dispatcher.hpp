@@ -49,6 +49,13 @@ class Dispatcher {
   };
   // The route's authentication hook, body validation and handler; leaves the answer in `ex`.
   boost::asio::awaitable<void> run_route(const Route& route, Exchange& ex) const;
+  // run_route on a worker thread when the route may wait on the store or Redis, else here.
+  boost::asio::awaitable<void> run_route_where_it_belongs(const Route& route, Exchange& ex) const;
+  // OPTIONS: the Allow header, and the CORS preflight answer when one is asked for.
+  void answer_options(const Request& request, const Router::Match& match, RequestContext& ctx, Response& res,
+                      Finish& how) const;
+  // The handler's answer (or the error it gave) onto the response.
+  void write_outcome(Exchange& ex, RequestContext& ctx, Response& res) const;
   void finalize(const Request& request, RequestContext& ctx, Response& res, const Finish& how) const;
   void write_error(const ApiError& error, RequestContext& ctx, Response& res) const;
 

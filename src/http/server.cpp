@@ -144,56 +144,11 @@ class Server::Worker {
       }
       conn.idle = false;
 
-      // Reading: the whole request must arrive within read_timeout of its first byte, so a
-      // client trickling one byte a second holds its slot for at most that long.
-      beast::http::request_parser<beast::http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
-      // The body limit is applied once the header is in (header_refusal, then body_limit), so
-      // that a 413 for a declared length can carry the request's own X-Request-ID.
-      parser.body_limit(boost::none);
-      conn.stream.expires_after(config_.read_timeout);
-      // Beast applies header_limit to each parse call and consumes complete fields as it goes,
-      // so a header arriving in pieces could exceed it; counting consumed bytes makes the limit
-      // a hard total.
-      boost::system::error_code rec;
-      std::size_t header_bytes = 0;
-      while (!rec && !parser.is_header_done()) {
-        std::size_t used = 0;
-        std::tie(rec, used) = co_await beast::http::async_read_some(conn.stream, buffer, parser, kTuple);
-        header_bytes += used;
-        if (header_bytes > config_.max_header_bytes) rec = beast::http::error::header_limit;
-      }
-      if (!rec) {
-        if (auto refused = header_refusal(parser)) {
-          Response res = dispatcher_.protocol_error(*refused, &parser.get(), client);
-          res.keep_alive(false);
-          co_await write_and_linger(conn, res);
-          break;
-        }
-        parser.body_limit(config_.max_body_bytes);
-        // RFC 9110 §10.1.1: a client waiting for 100 (curl does, for a second) gets it before
-        // the body is read. HTTP/1.0 requests' expectations are ignored, as the RFC requires.
-        if (!parser.is_done() && expects_continue(parser.get())) {
-          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          auto [cec, cn] = co_await asio::async_write(conn.stream, asio::buffer(kContinue), kTuple);
-          if (cec) break;
-        }
-      }
-      if (!rec && !parser.is_done())
-        std::tie(rec, std::ignore) = co_await beast::http::async_read(conn.stream, buffer, parser, kTuple);
-      if (rec) {
-        if (is_transport_error(rec)) break;
-        Response res = dispatcher_.protocol_error(classify_read_error(rec),
-                                                  parser.is_header_done() ? &parser.get() : nullptr, client);
-        res.keep_alive(false);
-        co_await write_and_linger(conn, res);
-        break;
-      }
-
-      Request request = parser.release();
-      Response res = co_await dispatcher_.handle(request, client);
+      auto request = co_await read_request(conn, buffer, client);
+      if (!request) break;
+      Response res = co_await dispatcher_.handle(*request, client);
       // The dispatcher answers `Connection: close` when the connection cannot be trusted further.
-      bool keep_alive = request.keep_alive() && res.keep_alive() && !state_.draining.load();
+      bool keep_alive = request->keep_alive() && res.keep_alive() && !state_.draining.load();
       res.keep_alive(keep_alive);
       conn.stream.expires_after(config_.read_timeout);
       wire.clear();
@@ -205,6 +160,59 @@ class Server::Worker {
     conn.stream.close();
     connections_.erase(self);
     state_.open_connections.fetch_sub(1);
+  }
+
+  // Reads one request (its first byte is in `buffer`). The whole request must arrive within
+  // read_timeout of its first byte, so a client trickling one byte a second holds its slot for
+  // at most that long. Nullopt when the connection is to close: the peer went away, or the
+  // request was refused (and answered).
+  asio::awaitable<std::optional<Request>> read_request(Connection& conn, beast::flat_buffer& buffer,
+                                                       const std::string& client) {
+    beast::http::request_parser<beast::http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
+    // The body limit is applied once the header is in (header_refusal, then body_limit), so
+    // that a 413 for a declared length can carry the request's own X-Request-ID.
+    parser.body_limit(boost::none);
+    conn.stream.expires_after(config_.read_timeout);
+    // Beast applies header_limit to each parse call and consumes complete fields as it goes,
+    // so a header arriving in pieces could exceed it; counting consumed bytes makes the limit
+    // a hard total.
+    boost::system::error_code rec;
+    std::size_t header_bytes = 0;
+    while (!rec && !parser.is_header_done()) {
+      std::size_t used = 0;
+      std::tie(rec, used) = co_await beast::http::async_read_some(conn.stream, buffer, parser, kTuple);
+      header_bytes += used;
+      if (header_bytes > config_.max_header_bytes) rec = beast::http::error::header_limit;
+    }
+    if (!rec) {
+      if (auto refused = header_refusal(parser)) {
+        Response res = dispatcher_.protocol_error(*refused, &parser.get(), client);
+        res.keep_alive(false);
+        co_await write_and_linger(conn, res);
+        co_return std::nullopt;
+      }
+      parser.body_limit(config_.max_body_bytes);
+      // RFC 9110 §10.1.1: a client waiting for 100 (curl does, for a second) gets it before
+      // the body is read. HTTP/1.0 requests' expectations are ignored, as the RFC requires.
+      if (!parser.is_done() && expects_continue(parser.get())) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [cec, cn] = co_await asio::async_write(conn.stream, asio::buffer(kContinue), kTuple);
+        if (cec) co_return std::nullopt;
+      }
+    }
+    if (!rec && !parser.is_done())
+      std::tie(rec, std::ignore) = co_await beast::http::async_read(conn.stream, buffer, parser, kTuple);
+    if (rec) {
+      if (is_transport_error(rec)) co_return std::nullopt;
+      Response res = dispatcher_.protocol_error(classify_read_error(rec),
+                                                parser.is_header_done() ? &parser.get() : nullptr, client);
+      res.keep_alive(false);
+      co_await write_and_linger(conn, res);
+      co_return std::nullopt;
+    }
+
+    co_return parser.release();
   }
 
   // After an error answer the client may still be sending (a 413 is decided from the header);
