@@ -1,6 +1,7 @@
 // Administration: users (list, read, change, deactivate), their sessions, and the audit trail.
 // Every route checks the permission against the store, not the token's claims (add_routes).
 #include "api/authn.hpp"
+#include "api/resource_json.hpp"
 #include "api/route_table.hpp"
 #include "http/exchange.hpp"
 #include "identity/roles.hpp"
@@ -63,14 +64,14 @@ Task list_users(http::Exchange& ex, const Services& svc, const CallerToken&) {
   q.limit = page->limit;
   auto [users, total] = svc.user_admin->list(q);
   boost::json::array items;
-  for (const auto& u : users) items.push_back(identity::user_json(u));
+  for (const auto& u : users) items.push_back(user_json(u));
   ex.reply_page(std::move(items), pagination(*page, total));
 }
 
 Task get_user(http::Exchange& ex, const Services& svc, const CallerToken&) {
   auto u = svc.user_admin->find(std::string(ex.param("id")));
   if (!u) ex.fail(ApiError::make(ErrorCode::kUserNotFound));
-  else ex.reply(identity::user_json(*u));
+  else ex.reply(user_json(*u));
   co_return;
 }
 
@@ -108,7 +109,7 @@ Task update_user(http::Exchange& ex, const Services& svc, const CallerToken& cal
   }
   auto user = svc.user_admin->update(caller->subject, id, changes, request_info(ex));
   if (!user) ex.fail(user.error());
-  else ex.reply(identity::user_json(*user));
+  else ex.reply(user_json(*user));
 }
 
 Task deactivate_user(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
@@ -124,7 +125,7 @@ Task list_user_sessions(http::Exchange& ex, const Services& svc, const CallerTok
     ex.fail(ApiError::make(ErrorCode::kUserNotFound));
     co_return;
   }
-  auto sessions = svc.sessions->list_sessions(id, "");
+  auto sessions = sessions_json(svc.sessions->list_sessions(id), "");
   std::uint64_t n = sessions.size();
   ex.reply_page(std::move(sessions), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
 }

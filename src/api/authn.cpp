@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/caller_auth.hpp"
+#include "api/resource_json.hpp"
 #include "core/strict_json.hpp"
 #include "http/client_address.hpp"
 
@@ -146,7 +147,7 @@ Expected<PageQuery, ApiError> parse_page_query(std::string_view target, std::map
 void reply_audit_page(http::Exchange& ex, const Services& svc, const store::AuditQuery& query) {
   auto [events, total] = svc.audit->list(query);
   boost::json::array items;
-  for (const auto& e : events) items.push_back(audit::to_json(e));
+  for (const auto& e : events) items.push_back(audit_event_json(e));
   ex.reply_page(std::move(items), http::Pagination{static_cast<std::uint64_t>(query.page),
                                                    static_cast<std::uint64_t>(query.limit),
                                                    static_cast<std::uint64_t>(total)});

@@ -1,5 +1,6 @@
 // The signed-in user's own resources under /api/v2/users/me.
 #include "api/authn.hpp"
+#include "api/resource_json.hpp"
 #include "api/route_table.hpp"
 #include "core/json_writer.hpp"
 #include "http/exchange.hpp"
@@ -13,7 +14,7 @@ using Task = boost::asio::awaitable<void>;
 Task get_me(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
   auto record = load_user(ex, svc, caller->subject);
   if (!record || !record->is_active) ex.fail(ApiError::make(ErrorCode::kAuthTokenInvalid));
-  else ex.reply(identity::user_json(*record));
+  else ex.reply(user_json(*record));
   co_return;
 }
 
@@ -24,7 +25,7 @@ Task update_me(http::Exchange& ex, const Services& svc, const CallerToken& calle
   if (auto p = body.find("preferences"); p != body.end() && p->value().is_object()) prefs = json::write(p->value());
   auto r = svc.accounts->update_profile(caller->subject, name, prefs, request_info(ex));
   if (!r) ex.fail(r.error());
-  else ex.reply(identity::user_json(*r));
+  else ex.reply(user_json(*r));
   co_return;
 }
 
@@ -40,7 +41,7 @@ Task change_password(http::Exchange& ex, const Services& svc, const CallerToken&
 }
 
 Task list_my_sessions(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
-  auto sessions = svc.sessions->list_sessions(caller->subject, caller->session_id);
+  auto sessions = sessions_json(svc.sessions->list_sessions(caller->subject), caller->session_id);
   std::uint64_t n = sessions.size();
   ex.reply_page(std::move(sessions), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
   co_return;

@@ -134,15 +134,10 @@ int run_users_create(const Config& config, const std::string& raw_email, const s
     auto rt = open_runtime(config);
     identity::PasswordHasher hasher(
         identity::Argon2Params{config.identity.argon2_memory_kib * 1024, config.identity.argon2_iterations});
-    store::UserRecord u;
-    u.id = identity::AccountService::new_user_id();
-    u.email = *email;
-    u.email_normalized = identity::normalize_email(*email);
-    u.name = name;
-    u.password_hash = hasher.hash(password);
+    // Hashed here, not on the server's pool: the CLI is its own process.
+    store::UserRecord u = identity::AccountService::new_account(*email, name, hasher.hash(password), true,
+                                                                tokens::system_epoch_seconds());
     std::fill(password.begin(), password.end(), '\0');
-    u.email_verified = true;
-    u.created_at = u.updated_at = tokens::system_epoch_seconds();
     std::vector<std::string> roles{"user"};
     if (role != "user") roles.push_back(role);
     if (!rt->identity_store->create_user(u, roles, std::nullopt, std::nullopt))

@@ -123,25 +123,6 @@ AuditLog::Verification AuditLog::verify() const {
   return v;
 }
 
-boost::json::object to_json(const store::AuditEventRecord& e) {
-  boost::json::object details;
-  try {
-    auto parsed = boost::json::parse(e.details);
-    if (parsed.is_object()) details = parsed.as_object();
-  } catch (...) {
-  }
-  return {{"seq", e.seq},
-          {"at", clock::iso8601_utc(std::chrono::system_clock::time_point(std::chrono::seconds(e.at)))},
-          {"event", e.event},
-          {"outcome", e.outcome},
-          {"actor", e.actor},
-          {"user_id", e.user_id ? boost::json::value(*e.user_id) : nullptr},
-          {"request_id", e.request_id},
-          {"client_address", e.client_address},
-          {"user_agent", e.user_agent},
-          {"details", std::move(details)}};
-}
-
 std::pair<std::vector<store::AuditEventRecord>, std::int64_t> AuditLog::list(const store::AuditQuery& query) {
   flush();  // events recorded by earlier requests are readable now
   return store_.list_audit(query);

@@ -78,6 +78,5 @@ class AuditLog {
   std::thread writer_;
 };
 
-boost::json::object to_json(const store::AuditEventRecord& e);
 
 }  // namespace archon::audit

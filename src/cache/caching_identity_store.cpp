@@ -70,8 +70,8 @@ std::vector<std::string> CachingIdentityStore::update_user_admin(const std::stri
                                                                  const std::optional<std::string>& name,
                                                                  const std::optional<std::vector<std::string>>& roles,
                                                                  const std::optional<bool>& is_active,
-                                                                 std::int64_t now) {
-  auto revoked = backend_.update_user_admin(user_id, name, roles, is_active, now);
+                                                                 std::int64_t now, const AdminCountCheck& stands) {
+  auto revoked = backend_.update_user_admin(user_id, name, roles, is_active, now, stands);
   forget(user_id);
   return revoked;
 }

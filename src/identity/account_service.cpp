@@ -11,6 +11,19 @@ namespace {
 
 }  // namespace
 
+store::UserRecord AccountService::new_account(const std::string& email, const std::string& name,
+                                              const std::string& password_hash, bool email_verified, std::int64_t now) {
+  store::UserRecord user;
+  user.id = new_user_id();
+  user.email = email;
+  user.email_normalized = normalize_email(email);
+  user.name = trim_name(name);
+  user.password_hash = password_hash;
+  user.email_verified = email_verified;
+  user.created_at = user.updated_at = now;
+  return user;
+}
+
 std::string AccountService::new_user_id() {
   std::string raw = crypto::sha256(crypto::random_token(32)).substr(0, 16);
   raw[6] = static_cast<char>((raw[6] & 0x0F) | 0x40);
@@ -82,15 +95,8 @@ boost::asio::awaitable<Expected<RegisterResult, ApiError>> AccountService::regis
 
   const bool verify = ctx_.config.identity.require_email_verification;
   std::int64_t now = ctx_.now();
-  store::UserRecord user;
-  user.id = new_user_id();
-  user.email = *email;
-  user.email_normalized = normalize_email(*email);
-  user.name = name;
-  user.password_hash = *hash;
-  user.email_verified = !verify;
+  store::UserRecord user = new_account(*email, name, *hash, !verify, now);
   user.marketing_consent = in.marketing_consent;
-  user.created_at = user.updated_at = now;
 
   std::optional<store::EmailTokenRecord> token;
   std::optional<store::OutboxMessage> mail;

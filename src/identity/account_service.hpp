@@ -50,6 +50,10 @@ class AccountService {
 
   // "user_" + a random UUIDv4, the spec's shape; for every way an account is created.
   static std::string new_user_id();
+  // A new account's record, however it is created (registration, `archon-auth users create`):
+  // a fresh id, the address as given and normalized, the trimmed name, the password's hash.
+  static store::UserRecord new_account(const std::string& email, const std::string& name,
+                                       const std::string& password_hash, bool email_verified, std::int64_t now);
   // Validation shared with the admin API: nullopt when acceptable, else a client-safe message.
   static std::optional<std::string> check_name(const std::string& name);
   // Names are stored without surrounding spaces, however they arrive.

@@ -6,10 +6,6 @@
 
 namespace archon::identity {
 namespace {
-boost::json::value epoch_json(std::optional<std::int64_t> t) {
-  if (!t) return nullptr;
-  return boost::json::value(clock::iso8601_utc(std::chrono::system_clock::time_point(std::chrono::seconds(*t))));
-}
 boost::json::array strings(const std::vector<std::string>& v) {
   boost::json::array a;
   for (const auto& s : v) a.emplace_back(s);
@@ -57,23 +53,5 @@ boost::asio::awaitable<std::optional<VerifyResult>> verify_password(IdentityCont
   co_return result;
 }
 
-boost::json::object user_json(const store::UserRecord& u) {
-  boost::json::value prefs;
-  try {
-    prefs = boost::json::parse(u.preferences);
-  } catch (...) {
-    prefs = boost::json::object{};
-  }
-  return {{"id", u.id},
-          {"email", u.email},
-          {"name", u.name},
-          {"roles", strings(u.roles)},
-          {"permissions", strings(u.permissions)},
-          {"is_active", u.is_active},
-          {"email_verified", u.email_verified},
-          {"preferences", prefs},
-          {"created_at", epoch_json(u.created_at)},
-          {"last_login", epoch_json(u.last_login)}};
-}
 
 }  // namespace archon::identity

@@ -48,7 +48,5 @@ boost::asio::awaitable<std::optional<std::string>> hash_password(IdentityContext
 boost::asio::awaitable<std::optional<VerifyResult>> verify_password(IdentityContext& ctx, const std::string& password,
                                                                     const std::string* stored);
 
-// The public view of a user (never a hash).
-boost::json::object user_json(const store::UserRecord& user);
 
 }  // namespace archon::identity

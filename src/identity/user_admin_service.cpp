@@ -6,6 +6,10 @@
 
 namespace archon::identity {
 
+bool keeps_an_administrator(std::int64_t admins_before, std::int64_t admins_after) {
+  return admins_before == 0 || admins_after > 0;
+}
+
 std::pair<std::vector<store::UserRecord>, std::int64_t> UserAdminService::list(const store::UserQuery& query) {
   return ctx_.store.list_users(query);
 }
@@ -18,10 +22,10 @@ Expected<std::vector<std::string>, ApiError> UserAdminService::apply(const std::
                                                                      const UserChanges& c) {
   if (!ctx_.store.find_user_by_id(user_id)) return Unexpected{ApiError::make(ErrorCode::kUserNotFound)};
   try {
-    auto revoked = ctx_.store.update_user_admin(user_id, c.name, c.roles, c.is_active, ctx_.now());
+    auto revoked = ctx_.store.update_user_admin(user_id, c.name, c.roles, c.is_active, ctx_.now(), keeps_an_administrator);
     deny_sessions(ctx_, revoked);
     return revoked;
-  } catch (const store::LastAdminRemoval&) {
+  } catch (const store::ChangeRefused&) {
     return Unexpected{ApiError::make(
         ErrorCode::kUserLastAdmin,
         {{"user_id", "Is the last active administrator: give another account the admin role first"}})};

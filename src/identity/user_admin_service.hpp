@@ -20,6 +20,9 @@ struct UserChanges {
   std::optional<bool> is_active;
 };
 
+// The rule administration keeps: a deployment that has an active administrator keeps one.
+bool keeps_an_administrator(std::int64_t admins_before, std::int64_t admins_after);
+
 class UserAdminService {
  public:
   explicit UserAdminService(IdentityContext& ctx) : ctx_(ctx) {}

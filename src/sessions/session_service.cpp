@@ -21,10 +21,6 @@ std::string lockout_text(std::chrono::seconds d) {
                       : std::to_string(d.count()) + " seconds";
 }
 
-boost::json::value iso(std::int64_t t) {
-  return boost::json::value(clock::iso8601_utc(std::chrono::system_clock::time_point(std::chrono::seconds(t))));
-}
-
 }  // namespace
 
 boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(LoginInput in,
@@ -154,26 +150,8 @@ std::size_t SessionService::logout(const tokens::VerifiedToken& caller, const st
   return revoked.size();
 }
 
-boost::json::array SessionService::list_sessions(const std::string& user_id, const std::string& current) {
-  boost::json::array out;
-  for (const auto& s : ctx_.store.list_active_sessions(user_id, ctx_.now())) {
-    boost::json::value device;
-    try {
-      device = boost::json::parse(s.device_info);
-    } catch (...) {
-      device = boost::json::object{};
-    }
-    out.push_back(boost::json::object{{"session_id", s.id},
-                                      {"device_info", device},
-                                      {"created_at", iso(s.created_at)},
-                                      {"last_accessed", iso(s.last_seen_at)},
-                                      {"expires_at", iso(std::min(s.idle_expires_at, s.absolute_expires_at))},
-                                      {"is_active", true},
-                                      {"current", s.id == current},
-                                      {"client_address", s.client_address},
-                                      {"user_agent", s.user_agent}});
-  }
-  return out;
+std::vector<store::SessionRecord> SessionService::list_sessions(const std::string& user_id) {
+  return ctx_.store.list_active_sessions(user_id, ctx_.now());
 }
 
 bool SessionService::revoke_session(const std::string& user_id, const std::string& session_id,

@@ -38,7 +38,8 @@ class SessionService {
   Expected<SessionTokens, ApiError> refresh(const std::string& presented, const audit::RequestInfo& info);
   // scope: local | others | global. Returns how many sessions ended.
   std::size_t logout(const tokens::VerifiedToken& caller, const std::string& scope, const audit::RequestInfo& info);
-  boost::json::array list_sessions(const std::string& user_id, const std::string& current_session_id);
+  // The user's live sessions, newest first.
+  std::vector<store::SessionRecord> list_sessions(const std::string& user_id);
   // RFC 7009 for an opaque refresh token: ends the session it belongs to (its whole family), at
   // once on every instance, audited under `actor`. The session id, or nullopt when unknown.
   std::optional<std::string> revoke_by_refresh_token(const std::string& token, const std::string& actor,

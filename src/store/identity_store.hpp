@@ -150,10 +150,15 @@ class IdentityStore {
   virtual void update_profile(const std::string& user_id, const std::optional<std::string>& name,
                               const std::optional<std::string>& preferences, std::int64_t now) = 0;
   virtual void update_password_hash(const std::string& user_id, const std::string& hash, std::int64_t now) = 0;
-  // Admin changes; returns the ids of sessions revoked (deactivation revokes every session).
+  // Admin changes, serialized with every other one (on every instance). `stands` gets the number
+  // of active users holding the admin role before and after them; when it says no, nothing is
+  // written and ChangeRefused is thrown. Returns the ids of sessions revoked (deactivation
+  // revokes every session).
+  using AdminCountCheck = std::function<bool(std::int64_t admins_before, std::int64_t admins_after)>;
   virtual std::vector<std::string> update_user_admin(const std::string& user_id, const std::optional<std::string>& name,
                                                      const std::optional<std::vector<std::string>>& roles,
-                                                     const std::optional<bool>& is_active, std::int64_t now) = 0;
+                                                     const std::optional<bool>& is_active, std::int64_t now,
+                                                     const AdminCountCheck& stands) = 0;
   virtual std::pair<std::vector<UserRecord>, std::int64_t> list_users(const UserQuery& query) = 0;
 
   // --- email tokens and mail ---

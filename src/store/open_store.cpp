@@ -27,7 +27,7 @@ class Backend : public StoreBackend {
         tokens_(sql_),
         identity_(sql_),
         agents_(sql_),
-        mail_(sql_) {}
+        mail_(sql_, std::is_same_v<Database, PgDatabase> ? SqlMailOutbox::kLeaseSeconds : 0) {}
 
   TokenStore& tokens() override { return tokens_; }
   IdentityStore& identity() override { return identity_; }

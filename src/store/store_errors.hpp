@@ -12,10 +12,10 @@ struct StoreUnavailable : TransientFailure {
   using TransientFailure::TransientFailure;
 };
 
-// An administrative change to a user would have left no active user with the admin role while
-// there was one before: the transaction is rolled back, nothing is written (HTTP 409).
-struct LastAdminRemoval : std::runtime_error {
-  LastAdminRemoval() : std::runtime_error("the last active administrator cannot be removed") {}
+// A change the caller's check refused once it saw the change's effect (for example one that
+// would leave no active administrator): the transaction is rolled back, nothing is written.
+struct ChangeRefused : std::runtime_error {
+  ChangeRefused() : std::runtime_error("the change was refused by its check and rolled back") {}
 };
 
 }  // namespace archon::store

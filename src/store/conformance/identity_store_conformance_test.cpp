@@ -6,8 +6,10 @@
 #include <thread>
 
 #include "identity/login_throttle.hpp"
+#include "identity/user_admin_service.hpp"
 #include "sessions/refresh_rotation.hpp"
 #include "store/conformance/store_conformance.hpp"
+#include "store/store_errors.hpp"
 
 namespace archon::store::conformance {
 namespace {
@@ -50,6 +52,8 @@ class IdentityStoreConformance : public StoreConformance {
                                  std::int64_t now) {
     return ::archon::identity::LoginThrottle(store(), limits).begin(email, address, now);
   }
+  // A check that lets every admin change stand.
+  static bool any(std::int64_t, std::int64_t) { return true; }
   static AuditEventRecord audit_event(int i) {
     AuditEventRecord e;
     e.at = 1000 + i;
@@ -75,10 +79,10 @@ TEST_P(IdentityStoreConformance, UsersAreUniqueByNormalizedEmailAndCarryRolePerm
   EXPECT_FALSE(u->last_login);
   EXPECT_EQ(u->roles, std::vector<std::string>{"user"});
   EXPECT_EQ(u->permissions, (std::vector<std::string>{"read:profile", "create:tasks"}));
-  store().update_user_admin("user_1", std::nullopt, std::vector<std::string>{"user", "admin"}, std::nullopt, 1001);
+  store().update_user_admin("user_1", std::nullopt, std::vector<std::string>{"user", "admin"}, std::nullopt, 1001, any);
   EXPECT_EQ(store().find_user_by_id("user_1")->roles, (std::vector<std::string>{"user", "admin"}));
   EXPECT_EQ(store().find_user_by_id("user_1")->permissions.size(), 7u) << "distinct, across both roles";
-  EXPECT_THROW(store().update_user_admin("user_1", std::nullopt, std::vector<std::string>{"root"}, std::nullopt, 1002),
+  EXPECT_THROW(store().update_user_admin("user_1", std::nullopt, std::vector<std::string>{"root"}, std::nullopt, 1002, any),
                std::exception);
   EXPECT_EQ(store().find_user_by_id("user_1")->roles, (std::vector<std::string>{"user", "admin"})) << "rolled back";
 }
@@ -106,7 +110,7 @@ TEST_P(IdentityStoreConformance, ProfilePasswordAndDeactivation) {
   store().create_session(session("s1"), {"t0", "s1", std::nullopt, 1000, 2000}, std::string("rehashed"));
   EXPECT_EQ(store().find_user_by_id("user_1")->last_login, 1000);
   EXPECT_EQ(store().find_user_by_id("user_1")->password_hash, "rehashed");
-  auto revoked = store().update_user_admin("user_1", std::string("Ada"), std::nullopt, false, 1020);
+  auto revoked = store().update_user_admin("user_1", std::string("Ada"), std::nullopt, false, 1020, any);
   EXPECT_EQ(revoked, std::vector<std::string>{"s1"});
   EXPECT_FALSE(store().find_user_by_id("user_1")->is_active);
   EXPECT_EQ(rotate("t0", "t1", 1021).kind, ::archon::sessions::RefreshOutcome::Kind::kInvalid);
@@ -291,7 +295,7 @@ TEST_P(IdentityStoreConformance, SessionScopesAndOwnership) {
 TEST_P(IdentityStoreConformance, ListUsersFiltersSortsAndPagesInByteOrder) {
   store().create_user(user("user_2", "bob@example.com", "bob", 1002), {"user", "admin"}, std::nullopt, std::nullopt);
   store().create_user(user("user_3", "cleo@example.com", "Cleo", 1003), {"user"}, std::nullopt, std::nullopt);
-  store().update_user_admin("user_3", std::nullopt, std::nullopt, false, 1004);
+  store().update_user_admin("user_3", std::nullopt, std::nullopt, false, 1004, any);
   UserQuery q;
   auto [all, total] = store().list_users(q);
   EXPECT_EQ(total, 3);
@@ -405,6 +409,49 @@ TEST_P(IdentityStoreConformance, ConcurrentAppendsFromTwoInstancesFormOneValidCh
     EXPECT_EQ(audit_event_hash(events[i]), events[i].hash) << i;
     prev = events[i].hash;
   }
+}
+
+TEST_P(IdentityStoreConformance, RotationRenewsTheIdleTimeoutButNeverPastTheAbsoluteExpiry) {
+  store().create_session(session("s1"), {"t0", "s1", std::nullopt, 1000, 2000}, std::nullopt);  // idle 1100, end 2000
+  ASSERT_EQ(rotate("t0", "t1", 1050).kind, ::archon::sessions::RefreshOutcome::Kind::kRotated);
+  auto touched = store().find_session("s1");
+  ASSERT_TRUE(touched);
+  EXPECT_EQ(touched->last_seen_at, 1050);
+  EXPECT_EQ(touched->idle_expires_at, 1150) << "renewed by the idle timeout (100 s)";
+  std::string token = "t1";
+  for (std::int64_t now = 1140; now < 1990; now += 90) {
+    std::string next = "t" + std::to_string(now);
+    ASSERT_EQ(rotate(token, next, now).kind, ::archon::sessions::RefreshOutcome::Kind::kRotated) << now;
+    token = next;
+  }
+  ASSERT_EQ(rotate(token, "last", 1990).kind, ::archon::sessions::RefreshOutcome::Kind::kRotated);
+  EXPECT_EQ(store().find_session("s1")->idle_expires_at, 2000) << "capped by the absolute expiry";
+}
+
+TEST_P(IdentityStoreConformance, TwoAdminsDemotingEachOtherAtOnceLeaveOne) {
+  store().create_user(user("user_2", "bob@example.com", "Bob", 1002), {"user", "admin"}, std::nullopt, std::nullopt);
+  store().update_user_admin("user_1", std::nullopt, std::vector<std::string>{"user", "admin"}, std::nullopt, 1003, any);
+  auto second_instance = open_another();
+  IdentityStore& other = second_instance->identity();
+  std::atomic<int> refused{0};
+  std::atomic<bool> go{false};
+  auto demote = [&](IdentityStore& s, const char* id) {
+    while (!go) std::this_thread::yield();
+    try {
+      s.update_user_admin(id, std::nullopt, std::vector<std::string>{"user"}, std::nullopt, 1004,
+                          ::archon::identity::keeps_an_administrator);
+    } catch (const ChangeRefused&) {
+      ++refused;
+    }
+  };
+  std::thread a(demote, std::ref(store()), "user_1"), b(demote, std::ref(other), "user_2");
+  go = true;
+  a.join();
+  b.join();
+  EXPECT_EQ(refused.load(), 1) << "exactly one of the two demotions stands";
+  UserQuery admins;
+  admins.role = "admin";
+  EXPECT_EQ(store().list_users(admins).second, 1);
 }
 
 ARCHON_STORE_CONFORMANCE(IdentityStoreConformance);

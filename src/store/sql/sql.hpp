@@ -10,6 +10,11 @@
 //   {insertion_order}   inserted (a column)   | rowid
 // and SQLite's copy has $n rewritten to ?n. Booleans and blobs are bound and read per dialect
 // by Value and Row, so callers never branch on the backend.
+//
+// What stays per backend, and why: the migrations (store/{sqlite,postgres}/migrations), whose DDL
+// differs where this layer does not reach (column types BLOB/BYTEA, INTEGER/BOOLEAN,
+// AUTOINCREMENT/identity, PostgreSQL's `inserted` ordering column) and which, once shipped, are
+// never edited; and each database's connection handling (group commit, pool, deadlines).
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -23,7 +23,8 @@ class SqlIdentityStore final : public IdentityStore {
   void update_password_hash(const std::string& user_id, const std::string& hash, std::int64_t now) override;
   std::vector<std::string> update_user_admin(const std::string& user_id, const std::optional<std::string>& name,
                                              const std::optional<std::vector<std::string>>& roles,
-                                             const std::optional<bool>& is_active, std::int64_t now) override;
+                                             const std::optional<bool>& is_active, std::int64_t now,
+                                             const AdminCountCheck& stands) override;
   std::pair<std::vector<UserRecord>, std::int64_t> list_users(const UserQuery& query) override;
 
   void issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail) override;

@@ -147,12 +147,13 @@ void SqlIdentityStore::update_password_hash(const std::string& user_id, const st
 std::vector<std::string> SqlIdentityStore::update_user_admin(const std::string& user_id,
                                                              const std::optional<std::string>& name,
                                                              const std::optional<std::vector<std::string>>& roles,
-                                                             const std::optional<bool>& is_active, std::int64_t now) {
+                                                             const std::optional<bool>& is_active, std::int64_t now,
+                                                             const AdminCountCheck& stands) {
   static const sql::Sql kActive("UPDATE users SET is_active = $1, updated_at = $2 WHERE id = $3");
   return db_.transaction([&](sql::Connection& c) {
     bool admin_change = roles || is_active;
     // Changes that may remove an administrator run one at a time across all users, so two
-    // admins demoting each other cannot both pass the count below.
+    // admins demoting each other cannot both pass the check below.
     if (admin_change) c.lock(sql::Lock::kAdminChange);
     std::int64_t admins_before = admin_change ? active_admins(c) : 0;
     lock_user(c, user_id);  // two admins replacing roles at once: one after the other
@@ -163,7 +164,7 @@ std::vector<std::string> SqlIdentityStore::update_user_admin(const std::string& 
       c.query(kActive, {*is_active, now, user_id});
       if (!*is_active) revoked = revoke_all_user_sessions(c, user_id, "deactivated", now);
     }
-    if (admin_change && admins_before > 0 && active_admins(c) == 0) throw LastAdminRemoval();
+    if (admin_change && !stands(admins_before, active_admins(c))) throw ChangeRefused();
     return revoked;
   });
 }

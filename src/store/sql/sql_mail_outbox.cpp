@@ -21,13 +21,19 @@ std::vector<OutboxRow> SqlMailOutbox::due_mail(std::int64_t now, int limit) {
       "SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 "
       "ORDER BY id LIMIT $2{skip_locked}) "
       "RETURNING id, recipient, subject, body, created_at, attempts");
-  auto out = db_.write([&](sql::Connection& c) {
-    std::vector<OutboxRow> rows;
-    for (auto row : c.query(kClaim, {now, limit, kLeaseSeconds}))
-      rows.push_back({row.int64(0), {row.text(1), row.text(2), row.text(3)}, row.int64(4),
-                      static_cast<int>(row.int64(5))});
-    return rows;
-  });
+  static const sql::Sql kRead(
+      "SELECT id, recipient, subject, body, created_at, attempts FROM mail_outbox "
+      "WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2");
+  auto rows_of = [](const sql::Rows& rows) {
+    std::vector<OutboxRow> out;
+    for (auto row : rows)
+      out.push_back({row.int64(0), {row.text(1), row.text(2), row.text(3)}, row.int64(4),
+                     static_cast<int>(row.int64(5))});
+    return out;
+  };
+  auto out = lease_seconds_ == 0
+                 ? db_.read([&](sql::Connection& c) { return rows_of(c.query(kRead, {now, limit})); })
+                 : db_.write([&](sql::Connection& c) { return rows_of(c.query(kClaim, {now, limit, lease_seconds_})); });
   // id order is enqueue order (ids only go up); RETURNING promises no order.
   std::sort(out.begin(), out.end(), [](const OutboxRow& a, const OutboxRow& b) { return a.id < b.id; });
   return out;

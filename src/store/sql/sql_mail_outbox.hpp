@@ -1,7 +1,9 @@
-// The durable mail queue, one body of SQL for both backends. Rows are claimed, not just read:
-// due_mail pushes next_attempt_at out by kLeaseSeconds (PostgreSQL skips rows another
-// instance's worker has locked), so with several instances each message goes out once, and a
-// worker that dies leaves its rows due again after the lease. Thread-safe.
+// The durable mail queue, one body of SQL for both backends. On a database several instances
+// share (PostgreSQL), rows are claimed, not just read: due_mail pushes next_attempt_at out by
+// the lease (skipping rows another instance's worker has locked), so each message goes out once,
+// and a worker that dies leaves its rows due again after the lease. The embedded database has
+// one instance, whose single worker is the only reader: it takes no lease, so a mail a killed
+// server had read is due again the moment it restarts. Thread-safe.
 #pragma once
 #include "store/mail_outbox_repository.hpp"
 #include "store/sql/sql.hpp"
@@ -10,8 +12,8 @@ namespace archon::store {
 
 class SqlMailOutbox final : public MailOutboxRepository {
  public:
-  static constexpr std::int64_t kLeaseSeconds = 60;
-  explicit SqlMailOutbox(sql::Database& db) : db_(db) {}
+  static constexpr std::int64_t kLeaseSeconds = 60;  // on a shared database
+  SqlMailOutbox(sql::Database& db, std::int64_t lease_seconds) : db_(db), lease_seconds_(lease_seconds) {}
 
   std::int64_t enqueue_mail(const OutboxMessage& message, std::int64_t now) override;
   std::vector<OutboxRow> due_mail(std::int64_t now, int limit) override;
@@ -24,6 +26,7 @@ class SqlMailOutbox final : public MailOutboxRepository {
 
  private:
   sql::Database& db_;
+  std::int64_t lease_seconds_;  // 0: rows are read, not claimed
 };
 
 }  // namespace archon::store

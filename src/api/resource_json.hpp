@@ -1,0 +1,20 @@
+// The JSON shapes of the API's resources (the OpenAPI document's User and Session), made from
+// the services' domain records: the services return records, the api layer shapes the wire.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "store/identity_store.hpp"
+
+namespace archon::api {
+
+boost::json::object user_json(const store::UserRecord& user);
+// One audit event as GET /audit and /users/me/security-events list it.
+boost::json::object audit_event_json(const store::AuditEventRecord& event);
+// The sessions as listed to their user (or an administrator); `current` marks the caller's own.
+boost::json::array sessions_json(const std::vector<store::SessionRecord>& sessions, const std::string& current);
+
+}  // namespace archon::api
