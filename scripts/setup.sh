@@ -56,6 +56,9 @@ if [ ! -d tools/node_modules/swagger-ui-dist ] || [ ! -d tools/node_modules/@red
    [ ! -d tools/node_modules/@zxcvbn-ts/language-common ]; then
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The admin console (console/, on the TypeScript SDK), compiled into the binary at /admin.
+scripts/build_console.sh
+
 # schemathesis lives in a venv of its own: its pins differ from tests/api's.
 st_hash=$(sha256sum tests/schemathesis/requirements.txt | cut -d' ' -f1)
 if [ ! -x .venv-schemathesis/bin/schemathesis ] || [ "$(cat .venv-schemathesis/.requirements.sha256 2>/dev/null)" != "$st_hash" ]; then

@@ -53,6 +53,9 @@ tail -n 2 build/sdk-logs/go.log build/sdk-logs/python.log
 echo "== SDKs: TypeScript, React and the example app in Chromium"
 sdks/typescript/test.sh
 
+echo "== the admin console, served by the binary at /admin, in Chromium (console/test.sh)"
+CONSOLE_SERVED_BY=binary console/test.sh
+
 echo "== docs: the agent tables in docs/agents.md match config/agents.yaml"
 python3 scripts/agents_table.py --check
 

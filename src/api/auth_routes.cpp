@@ -1,6 +1,7 @@
 // The account journey's public endpoints under /api/v2/auth: register, verify-email (and
 // resend), login, refresh, logout, password-reset (and confirm).
 #include "api/authn.hpp"
+#include "api/resource_json.hpp"
 #include "api/route_table.hpp"
 #include "core/json_writer.hpp"
 #include "identity/email_address.hpp"
@@ -61,7 +62,7 @@ boost::json::object session_json(const sessions::SessionTokens& t, bool include_
                            {"token_type", "Bearer"},
                            {"expires_in", t.expires_in},
                            {"session_id", t.session_id}};
-  if (t.user) data["user"] = identity::user_json(*t.user);
+  if (t.user) data["user"] = user_json(*t.user);
   if (include_refresh) data["refresh_token"] = t.refresh_token;
   return data;
 }
@@ -135,8 +136,17 @@ Task login(http::Exchange& ex, const Services& svc, const CallerToken&) {
   ex.reply(session_json(*r, flag(body, "return_refresh_token")));
 }
 
-// The refresh token of a cookie-only request, if its origin is trusted: a cookie rides along
-// with any cross-site request (CSRF). The error when there is none, or the origin is foreign.
+// scheme://host[:port] of a URL (its origin, as a browser sends it in Origin).
+std::string_view origin_of(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  return url.substr(0, url.find('/', scheme_end + 3));
+}
+
+// The refresh token of a cookie-only request, if its origin is trusted (one of
+// cors.allow_origins, or the server's own public origin: the admin console it serves): a cookie
+// rides along with any cross-site request (CSRF). The error when there is none, or the origin
+// is foreign.
 Expected<std::string, ApiError> cookie_token(http::Exchange& ex, const Services& svc) {
   std::string token = cookie_refresh_token(ex.request());
   if (token.empty())
@@ -146,8 +156,10 @@ Expected<std::string, ApiError> cookie_token(http::Exchange& ex, const Services&
                                      {{"refresh_token", "Send the refresh_token cookie or a refresh_token field"}})};
   auto origin = ex.request().find(http::bhttp::field::origin);
   const auto& allowed = svc.config->cors.allow_origins;
+  std::string_view own = origin_of(svc.tokens_config->public_url);
   if (origin == ex.request().end() ||
-      std::find(allowed.begin(), allowed.end(), std::string(origin->value())) == allowed.end())
+      (std::find(allowed.begin(), allowed.end(), std::string(origin->value())) == allowed.end() &&
+       (own.empty() || origin->value() != own)))
     return Unexpected{ApiError::make(ErrorCode::kAuthOriginNotAllowed, {{"origin", "Must be one of cors.allow_origins"}})};
   return token;
 }

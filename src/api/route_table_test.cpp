@@ -25,6 +25,8 @@ TEST(RouteTable, EveryRouteHasTheTierTheDocumentationLists) {
       {"GET", "/api/v2/openapi.json", "public.documentation", false},
       {"GET", "/docs", "public.documentation", false},
       {"GET", "/docs/{asset}", "public.documentation", false},
+      {"GET", "/admin", "public.documentation", false},
+      {"GET", "/admin/{asset}", "public.documentation", false},
       {"GET", "/.well-known/jwks.json", "public.documentation", false},
       {"GET", "/.well-known/openid-configuration", "public.documentation", false},
       {"GET", "/.well-known/oauth-authorization-server", "public.documentation", false},

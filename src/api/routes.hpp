@@ -53,6 +53,7 @@ struct Services {
 void register_health_routes(http::Router& router, const Services& services);
 void register_metrics_routes(http::Router& router, const Services& services);
 void register_docs_routes(http::Router& router, const Services& services);
+void register_console_routes(http::Router& router, const Services& services);
 void register_well_known_routes(http::Router& router, const Services& services);
 void register_token_routes(http::Router& router, const Services& services);
 void register_auth_routes(http::Router& router, const Services& services);
@@ -64,6 +65,7 @@ inline void register_all_routes(http::Router& router, const Services& services) 
   register_health_routes(router, services);
   register_metrics_routes(router, services);
   register_docs_routes(router, services);
+  register_console_routes(router, services);
   register_well_known_routes(router, services);
   register_token_routes(router, services);
   register_auth_routes(router, services);

@@ -21,9 +21,18 @@ namespace {
 
 constexpr std::string_view kCsp = "default-src 'self'";
 constexpr std::string_view kDocsCsp = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
+constexpr std::string_view kConsoleCsp =
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'";
 
-void apply_security_headers(Response& res, bool docs_page) {
-  res.set("Content-Security-Policy", docs_page ? kDocsCsp : kCsp);
+std::string_view csp_for(const RouteOptions* options) {
+  if (options && options->docs_page) return kDocsCsp;
+  if (options && options->console_page) return kConsoleCsp;
+  return kCsp;
+}
+
+void apply_security_headers(Response& res, std::string_view csp) {
+  res.set("Content-Security-Policy", csp);
   res.set("X-Content-Type-Options", "nosniff");
   res.set(bhttp::field::x_frame_options, "DENY");
   res.set("X-XSS-Protection", "1; mode=block");
@@ -286,9 +295,8 @@ Response Dispatcher::protocol_error(ErrorCode code, const Request* header, std::
 }
 
 void Dispatcher::finalize(const Request& request, RequestContext& ctx, Response& res, const Finish& how) const {
-  bool docs = how.route_options && how.route_options->docs_page;
   bool cacheable = how.route_options && how.route_options->cache_max_age.count() > 0 && res.result() == Status::ok;
-  apply_security_headers(res, docs);
+  apply_security_headers(res, csp_for(how.route_options));
   res.set(bhttp::field::date, http_date_now());
   res.set(bhttp::field::cache_control,
           cacheable ? "public, max-age=" + std::to_string(how.route_options->cache_max_age.count()) : "no-store");

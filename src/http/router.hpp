@@ -34,6 +34,9 @@ struct RouteOptions {
   std::chrono::seconds cache_max_age{0};
   // Content-Security-Policy relaxed for Swagger UI's inline styles and data: images.
   bool docs_page = false;
+  // The admin console's page and assets: scripts and styles from this origin only, nothing
+  // framed, no plugins, no <base>, forms only back here.
+  bool console_page = false;
   // The rate-limit tier of the spec's rate_limits block ("authentication.login"); empty = none.
   std::string rate_limit_tier;
   // Key the tier's principal limit by the client address: the route's caller has no identity
