@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export ARCHON_AUTH_BIN="${ARCHON_AUTH_BIN:-$(cd .. && pwd)/build/debug/archon-auth}"
+# binary: the console the binary embeds (it must serve /admin); proxy: dist/ from e2e/server.mjs.
+export CONSOLE_SERVED_BY="${CONSOLE_SERVED_BY:-binary}"
 
 sdk=../sdks/typescript
 if [[ ! -f $sdk/packages/auth-client/dist/index.js || ! -f $sdk/packages/auth-react/dist/index.js ]]; then

@@ -2,13 +2,15 @@
 // user, revokes one of their sessions (its access token is then refused), changes their roles,
 // revokes an agent subtree (the child's verify then answers token_revoked), edits a role grant
 // (a bad one shows the server's validation message), reads the audit rows; a non-admin sees no
-// admin data and the API refuses them. The page runs under the CSP the binary sends.
+// admin data and the API refuses them. The page runs under the CSP the binary sends; its routes
+// live in the URL fragment (/admin#/users/{id}), the server serves /admin and two assets only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startConsoleEnv } from './harness.mjs';
 import { apiClient, waitFor } from './api.mjs';
 import { launch, watch } from './browser.mjs';
 import { runTour } from './tour.mjs';
+import { CSP } from './server.mjs';
 
 const PASSWORD = 'console e2e passphrase 42';
 const stamp = Date.now();
@@ -30,7 +32,8 @@ before(async () => {
 
 after(async () => {
   await context?.close();
-  const code = await env?.stop();
+  if (!env) return; // before() failed, and said why
+  const code = await env.stop();
   assert.equal(code, 0, 'archon-auth exits cleanly');
   assert.doesNotMatch(env.archonStderr(), /AddressSanitizer|runtime error:/);
 });
@@ -44,24 +47,32 @@ async function signIn(email, password) {
   await page.getByTestId('whoami').filter({ hasText: email }).waitFor();
 }
 
-test('the console is served with the strict CSP', async () => {
+const directives = (csp) => (csp ?? '').split(';').map((d) => d.trim().replace(/\s+/g, ' ')).filter(Boolean).sort();
+
+test('served at /admin: the page and its two assets under the CSP, 404 for any other path', async () => {
   const res = await fetch(env.consoleUrl);
   assert.equal(res.status, 200);
-  const csp = res.headers.get('content-security-policy') ?? '';
-  assert.match(csp, /script-src 'self'/);
-  assert.match(csp, /style-src 'self'/);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+  assert.deepEqual(directives(res.headers.get('content-security-policy')), directives(CSP));
+  assert.match(res.headers.get('cache-control') ?? '', /no-store/);
   const html = await res.text();
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
   assert.doesNotMatch(html, /<style|style=/, 'no inline style');
-  for (const path of ['/admin', '/admin/users/some-id', '/admin/agents/grants?role=user']) {
-    const r = await fetch(new URL(path, env.consoleUrl));
-    assert.equal(r.status, 200, `${path}: client-side routes fall back to index.html`);
-    assert.match(await r.text(), /<script type="module" crossorigin src="\/admin\/console\.js">/);
-  }
+  // Absolute: the page is served at /admin (no slash), where "console.js" would mean /console.js.
+  assert.match(html, /<script type="module" crossorigin src="\/admin\/console\.js">/);
+  assert.match(html, /<link rel="stylesheet" crossorigin href="\/admin\/console\.css">/);
   for (const [asset, type] of [['console.js', /javascript/], ['console.css', /text\/css/]]) {
-    const r = await fetch(new URL(asset, env.consoleUrl));
+    const r = await fetch(`${env.origin}/admin/${asset}`);
     assert.equal(r.status, 200, asset);
     assert.match(r.headers.get('content-type') ?? '', type);
+    assert.deepEqual(directives(r.headers.get('content-security-policy')), directives(CSP), asset);
+  }
+  for (const path of ['/admin/users', '/admin/users/some-id', '/admin/agents/grants?role=user', '/admin/index.html', '/admin/console.js.map']) {
+    const r = await fetch(env.origin + path);
+    assert.equal(r.status, 404, `${path}: pages live in the fragment (/admin#/users), not the path`);
+    const body = await r.json().catch(() => null);
+    assert.equal(body?.success, false, `${path}: the API's error envelope`);
+    assert.equal(body?.error?.code, 'RESOURCE_NOT_FOUND', path);
   }
 });
 
@@ -87,8 +98,10 @@ test('keyboard: a skip link first, visible focus, real links', async () => {
   const skip = page.getByRole('link', { name: 'Skip to main content' });
   assert.equal(await skip.evaluate((el) => el === document.activeElement), true);
   assert.notEqual(await skip.evaluate((el) => getComputedStyle(el).outlineStyle), 'none', 'a visible focus ring');
+  const before = page.url();
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  assert.equal(page.url(), before, 'the skip link leaves the route (the fragment) alone');
 
   await page.reload();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -99,8 +112,44 @@ test('keyboard: a skip link first, visible focus, real links', async () => {
   await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
 });
 
+/** The h1 in main once the page has settled (a failed session refresh shows "Sign in"). */
+async function mainHeading() {
+  await page.locator('main h1').waitFor();
+  return page.locator('main h1').innerText();
+}
+
+test('a reload of /admin#/users keeps the session: the refresh cookie from the server\'s own origin', async () => {
+  if (env.servedBy === 'binary') assert.deepEqual(env.allowOrigins, [], 'the server\'s origin is not in cors.allow_origins');
+  await page.goto(env.page('/users'));
+  assert.equal(await mainHeading(), 'Users');
+  const refresh = page.waitForResponse((r) => r.url().endsWith('/api/v2/auth/refresh'));
+  await page.reload();
+  assert.equal((await refresh).status(), 200, 'the cookie refresh is accepted');
+  assert.equal(await mainHeading(), 'Users');
+  await page.getByTestId('whoami').filter({ hasText: env.admin.email }).waitFor();
+  assert.equal(new URL(page.url()).hash, '#/users');
+});
+
+test('a deep link opens its page; back and forward move between routes, focus on the heading', async () => {
+  const adaId = (await api.ok('GET', `/users?q=${encodeURIComponent(ada.email)}`, { token: adminApi.access_token }))[0].id;
+  await page.goto('about:blank');
+  await page.goto(env.page(`/users/${adaId}`));
+  await page.getByRole('heading', { level: 1, name: ada.email }).waitFor();
+  await page.getByRole('link', { name: '← All users' }).click();
+  assert.equal(await mainHeading(), 'Users');
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  assert.equal(new URL(page.url()).hash, '#/users');
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: ada.email }).waitFor();
+  await page.waitForFunction((email) => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === email, ada.email);
+  await page.goForward();
+  await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  await page.goto(env.page('/no/such/page'));
+  await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+});
+
 test('users: sorted and paged as the API pages', async () => {
-  await page.goto(new URL('users?sort=email&order=asc&limit=1', env.consoleUrl).href);
+  await page.goto(env.page('/users?sort=email&order=asc&limit=1'));
   const pager = page.getByRole('navigation', { name: 'Users pages' });
   await pager.getByText('Page 1 of 3 (3 in all)').waitFor();
   assert.equal(await page.getByTestId('user-row').count(), 1);
@@ -206,7 +255,7 @@ async function auditRows(event, userId) {
   await page.getByLabel('Event', { exact: true }).fill(event);
   await page.getByLabel('Account (user id)', { exact: true }).fill(userId ?? '');
   await page.getByRole('button', { name: 'Apply filters' }).click();
-  await page.waitForURL((u) => u.searchParams.get('event') === event);
+  await page.waitForURL((u) => new URLSearchParams(u.hash.split('?')[1] ?? '').get('event') === event);
   const rows = page.locator(`[data-testid=audit-row][data-event="${event}"]`);
   await rows.first().waitFor();
   return rows;
@@ -243,7 +292,7 @@ test('a non-admin sees no admin data and the API refuses them', async () => {
   await signIn(bob.email, PASSWORD);
   await page.getByRole('heading', { name: 'No access' }).waitFor();
   assert.equal(await page.getByRole('navigation', { name: 'Console sections' }).count(), 0);
-  await page.goto(new URL('users', env.consoleUrl).href);
+  await page.goto(env.page('/users'));
   await page.getByRole('heading', { name: 'No access' }).waitFor();
   assert.equal(await page.getByTestId('user-row').count(), 0);
   assert.deepEqual(adminCalls, [], 'the console made no admin call for a non-admin');

@@ -1,6 +1,8 @@
 // Starts the real archon-auth (fresh data dir, relaxed rate limits), makes an administrator with
-// the CLI, and serves the console: from the binary itself (CONSOLE_SERVED_BY=binary) or from
-// console/dist through a same-origin proxy (proxy). Unset: binary when it serves /admin/console.js.
+// the CLI, and serves the console: from the binary itself (CONSOLE_SERVED_BY=binary, the default;
+// it must serve /admin) or from console/dist through a same-origin proxy (proxy, for development).
+// Served by the binary, the config lists no CORS origin: the refresh cookie's Origin check must
+// accept the server's own origin by itself (a reload keeps the session).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -48,9 +50,27 @@ function startArchon(bin, port, dataDir, configPath) {
   });
 }
 
-async function binaryServesConsole(archonUrl) {
+/** Throws unless the binary serves /admin/console.js, and the same build as console/dist. */
+async function checkBinaryServesConsole(archonUrl) {
   const res = await fetch(`${archonUrl}/admin/console.js`).catch(() => null);
-  return !!res && res.ok && /javascript/.test(res.headers.get('content-type') ?? '');
+  if (!res?.ok || !/javascript/.test(res.headers.get('content-type') ?? ''))
+    throw new Error(`archon-auth does not serve /admin/console.js (${res?.status ?? 'no answer'}): build it with `
+      + 'console/dist, or set CONSOLE_SERVED_BY=proxy to serve console/dist from the test proxy');
+  await res.body?.cancel();
+  for (const name of ['index.html', 'console.js', 'console.css']) {
+    const dist = join(CONSOLE_DIR, 'dist', name);
+    if (!existsSync(dist)) continue;
+    const served = Buffer.from(await (await fetch(`${archonUrl}/admin${name === 'index.html' ? '' : `/${name}`}`)).arrayBuffer());
+    if (Buffer.compare(served, readFileSync(dist)) !== 0)
+      throw new Error(`archon-auth embeds another ${name} than console/dist: rebuild the binary (it compiles `
+        + 'console/dist in), or set CONSOLE_SERVED_BY=proxy');
+  }
+}
+
+function servedByWanted() {
+  const wanted = process.env.CONSOLE_SERVED_BY || 'binary';
+  if (wanted !== 'binary' && wanted !== 'proxy') throw new Error(`CONSOLE_SERVED_BY must be binary or proxy, not ${wanted}`);
+  return wanted;
 }
 
 function createAdmin(bin, dataDir, configPath, email, password) {
@@ -59,25 +79,33 @@ function createAdmin(bin, dataDir, configPath, email, password) {
   if (r.status !== 0) throw new Error(`users create: ${r.stderr}`);
 }
 
-/** Resolves with {consoleUrl, archonUrl, servedBy, dataDir, admin, verificationToken(email), stop}. */
+/** Resolves with {consoleUrl, archonUrl, servedBy, allowOrigins, dataDir, admin, verificationToken(email), stop}. */
 export async function startConsoleEnv() {
   const bin = findBinary();
+  const servedBy = servedByWanted();
   const [archonPort, proxyPort] = [await freePort(), await freePort()];
   const archonUrl = `http://127.0.0.1:${archonPort}`;
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const dir = mkdtempSync(join(tmpdir(), 'archon-console-'));
   const dataDir = join(dir, 'data');
   const configPath = join(dir, 'config.yaml');
-  writeFileSync(configPath, JSON.stringify({ cors: { allow_origins: [proxyUrl, archonUrl] }, rate_limits: RELAXED }, null, 2));
+  // Only the proxy's origin is foreign to the server; its own origin must need no listing.
+  const allowOrigins = servedBy === 'proxy' ? [proxyUrl] : [];
+  const cors = allowOrigins.length ? { cors: { allow_origins: allowOrigins } } : {};
+  writeFileSync(configPath, JSON.stringify({ ...cors, rate_limits: RELAXED }, null, 2));
   const archon = await startArchon(bin, archonPort, dataDir, configPath);
   const admin = { email: 'console-admin@example.com', password: 'console admin passphrase 7' };
   createAdmin(bin, dataDir, configPath, admin.email, admin.password);
 
-  const wanted = process.env.CONSOLE_SERVED_BY;
-  const servedBy = wanted === 'binary' || wanted === 'proxy' ? wanted : (await binaryServesConsole(archonUrl) ? 'binary' : 'proxy');
+  try {
+    if (servedBy === 'binary') await checkBinaryServesConsole(archonUrl);
+  } catch (e) { archon.proc.kill('SIGTERM'); throw e; }
   const proxy = servedBy === 'proxy' ? await serveConsoleProxy({ distDir: join(CONSOLE_DIR, 'dist'), target: archonUrl, port: proxyPort }) : null;
+  const origin = proxy ? proxyUrl : archonUrl;
   return {
-    consoleUrl: `${proxy ? proxyUrl : archonUrl}/admin/`, archonUrl, servedBy, dataDir, admin, archonStderr: archon.stderr,
+    origin, consoleUrl: `${origin}/admin`, archonUrl, servedBy, allowOrigins, dataDir, admin, archonStderr: archon.stderr,
+    /** The console's address of a route: page('/users?q=a') is {origin}/admin#/users?q=a. */
+    page: (route) => `${origin}/admin#${route}`,
     verificationToken: (email) => mailToken(join(dataDir, 'mail'), email, 'Verification'),
     resetToken: (email) => mailToken(join(dataDir, 'mail'), email, 'Reset'),
     async stop() {

@@ -1,14 +1,20 @@
-// Serves console/dist under /admin as the binary will (index.html for every /admin/... path that
-// is not an asset, the CSP the binary will send) and reverse-proxies everything else to the real
-// archon-auth, so the console, the API and /metrics share one origin.
+// For development (CONSOLE_SERVED_BY=proxy): serves console/dist exactly as the binary does —
+// GET /admin (index.html), /admin/console.js and /admin/console.css, with the binary's CSP and
+// headers — and reverse-proxies everything else to the real archon-auth, so any other /admin/...
+// path gets the binary's own 404, and the console, the API and /metrics share one origin.
 import { createServer, request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-  + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+// As src/http/dispatcher.cpp sends it for the console's routes.
+export const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+  + "frame-ancestors 'none'; form-action 'self'";
 
-const ASSETS = { '/admin/console.js': ['console.js', 'text/javascript; charset=utf-8'], '/admin/console.css': ['console.css', 'text/css; charset=utf-8'] };
+const FILES = {
+  '/admin': ['index.html', 'text/html; charset=utf-8'],
+  '/admin/console.js': ['console.js', 'text/javascript; charset=utf-8'],
+  '/admin/console.css': ['console.css', 'text/css; charset=utf-8'],
+};
 
 function proxy(req, res, target) {
   const url = new URL(target);
@@ -18,22 +24,19 @@ function proxy(req, res, target) {
   req.pipe(upstream);
 }
 
-function serveConsole(req, res, distDir) {
-  const pathname = new URL(req.url, 'http://x').pathname;
-  const [file, type] = ASSETS[pathname] ?? ['index.html', 'text/html; charset=utf-8'];
+function serveFile(res, distDir, [file, type]) {
   res.writeHead(200, {
-    'Content-Type': type, 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer',
-    'Cache-Control': file === 'index.html' ? 'no-store' : 'no-cache',
+    'Content-Type': type, 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'strict-origin-when-cross-origin',
   });
-  res.end(req.method === 'HEAD' ? undefined : readFileSync(join(distDir, file)));
+  res.end(readFileSync(join(distDir, file)));
 }
 
 /** Listens on `port`; resolves with {url, close}. */
 export function serveConsoleProxy({ distDir, target, port }) {
   const server = createServer((req, res) => {
-    const isConsole = req.url === '/admin' || req.url.startsWith('/admin/') || req.url.startsWith('/admin?');
-    if (isConsole && (req.method === 'GET' || req.method === 'HEAD')) return serveConsole(req, res, distDir);
-    return proxy(req, res, target);
+    const file = req.method === 'GET' ? FILES[new URL(req.url, 'http://x').pathname] : undefined;
+    return file ? serveFile(res, distDir, file) : proxy(req, res, target);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -33,7 +33,9 @@ async function visit(page, name, url, ready, after) {
   const out = [];
   for (const w of WIDTHS) {
     await page.setViewportSize({ width: w.width, height: w.height });
-    await page.goto(url);
+    // A full load each time (a session refresh, a fresh page): a goto that only changes the
+    // fragment stays in the document (Playwright answers null), so reload then.
+    if (!await page.goto(url)) await page.reload();
     await ready(page);
     await after?.(page);
     await page.screenshot({ path: shotPath(`${name}-${w.name}`), fullPage: true });
@@ -56,33 +58,33 @@ export async function runTour({ env, mainContext, users }) {
 
   const { context, own } = await contextForAxe(mainContext, env.consoleUrl);
   const page = context.pages()[0] ?? await context.newPage();
-  const u = (p) => new URL(p, env.consoleUrl).href;
+  const u = env.page;
   const byTestId = (id) => (p) => p.getByTestId(id).first().waitFor();
   const findings = [];
   try {
-    findings.push(...await visit(page, '01-sign-in', u(''), (p) => p.getByRole('heading', { name: 'Sign in' }).waitFor()));
+    findings.push(...await visit(page, '01-sign-in', env.consoleUrl, (p) => p.getByRole('heading', { name: 'Sign in' }).waitFor()));
     await signIn(page, env.admin.email, env.admin.password);
-    findings.push(...await visit(page, '02-overview', u('?sample=2000'), async (p) => {
+    findings.push(...await visit(page, '02-overview', u('/?sample=2000'), async (p) => {
       await p.getByTestId('metric-totals').waitFor();
       await p.getByTestId('metrics-status').filter({ hasText: /Sampled [2-9]/ }).waitFor();
     }));
-    findings.push(...await visit(page, '03-users', u('users'), byTestId('user-row')));
-    findings.push(...await visit(page, '04-user-detail', u(`users/${adaId}`), byTestId('session-row')));
-    findings.push(...await visit(page, '05-agent-tokens', u('agents'), byTestId('agent-node')));
-    findings.push(...await visit(page, '06-role-grants', u('agents/grants?role=agent_operator'), byTestId('grant-row'), async (p) => {
+    findings.push(...await visit(page, '03-users', u('/users'), byTestId('user-row')));
+    findings.push(...await visit(page, '04-user-detail', u(`/users/${adaId}`), byTestId('session-row')));
+    findings.push(...await visit(page, '05-agent-tokens', u('/agents'), byTestId('agent-node')));
+    findings.push(...await visit(page, '06-role-grants', u('/agents/grants?role=agent_operator'), byTestId('grant-row'), async (p) => {
       await p.getByRole('button', { name: 'Add grant' }).click();
       await p.getByTestId('grant-row').last().getByLabel(/^Agent type/).fill('no_such_agent');
       await p.getByRole('button', { name: 'Save grants' }).click();
       await p.getByTestId('grants-error').filter({ hasText: /VALIDATION/ }).waitFor();
     }));
-    findings.push(...await visit(page, '07-agent-types', u('agents/catalog'), byTestId('agent-type-row')));
-    findings.push(...await visit(page, '08-audit', u('audit'), byTestId('audit-row'), async (p) => {
+    findings.push(...await visit(page, '07-agent-types', u('/agents/catalog'), byTestId('agent-type-row')));
+    findings.push(...await visit(page, '08-audit', u('/audit'), byTestId('audit-row'), async (p) => {
       await p.getByTestId('audit-row').first().getByText('Details').click();
     }));
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await signIn(page, users.bob.email, users.password);
-    findings.push(...await visit(page, '09-no-access', u(''), byTestId('no-access')));
+    findings.push(...await visit(page, '09-no-access', env.consoleUrl, byTestId('no-access')));
   } finally {
     if (own) await context.close();
     writeFileSync(join(ARTIFACTS, 'axe-findings.json'), `${JSON.stringify(allFindings, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type MouseEvent } from 'react';
 import { useAuth } from '@archon/auth-react';
 import { accessOf, type Access } from './access';
 import { href, useRoute, type Route } from './router';
@@ -62,7 +62,7 @@ function Page({ route, access }: { route: Route; access: Access }) {
     case '/agents/grants': return access.grants ? <GrantsPage params={params} /> : <NoAccessPage />;
     case '/agents/catalog': return <CatalogPage />;
     case '/audit': return access.audit ? <AuditPage params={params} /> : <NoAccessPage />;
-    case '/': return <OverviewPage />;
+    case '/': return <OverviewPage params={params} />;
     default: return <NotFound />;
   }
 }
@@ -89,6 +89,15 @@ function useFocusOnNavigate(key: string) {
   }, [key]);
 }
 
+/** The skip link moves focus itself: following "#main" would change the route (the fragment). */
+function SkipLink() {
+  const skip = (e: MouseEvent<HTMLAnchorElement>) => {
+    e.preventDefault();
+    document.getElementById('main')?.focus();
+  };
+  return <a className="skip-link" href="#main" onClick={skip}>Skip to main content</a>;
+}
+
 export function App() {
   const route = useRoute();
   const { user } = useAuth();
@@ -96,7 +105,7 @@ export function App() {
   useFocusOnNavigate(route.path);
   return (
     <>
-      <a className="skip-link" href="#main">Skip to main content</a>
+      <SkipLink />
       <Header access={access} path={route.path} />
       <main id="main" tabIndex={-1}>
         <Body route={route} access={access} />
