@@ -13,12 +13,23 @@ if [[ ! -f $sdk/packages/auth-client/dist/index.js || ! -f $sdk/packages/auth-re
   (cd "$sdk" && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build)
 fi
 
-npm ci --no-audit --no-fund
+# Installed once per lockfile (the marker scripts/build_console.sh keeps too).
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -d node_modules || "$(cat node_modules/.lock.sha256 2>/dev/null)" != "$lock_hash" ]]; then
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > node_modules/.lock.sha256
+fi
 npx tsc --noEmit
-npx vite build --logLevel warn
-for f in index.html console.js console.css; do [[ -f dist/$f ]] || { echo "dist/$f missing" >&2; exit 1; }; done
-extra=$(ls dist | grep -vxE 'index.html|console.js|console.css' || true)
+# Built aside, then copied into dist/ only where it changed: the C++ build embeds dist/, and an
+# unchanged file keeps its time (no re-embedding, no relink of the binary).
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+npx vite build --logLevel warn --outDir "$out" --emptyOutDir
+for f in index.html console.js console.css; do [[ -f $out/$f ]] || { echo "dist/$f missing" >&2; exit 1; }; done
+extra=$(ls "$out" | grep -vxE 'index.html|console.js|console.css' || true)
 [[ -z $extra ]] || { echo "unexpected files in dist/: $extra" >&2; exit 1; }
+mkdir -p dist
+for f in index.html console.js console.css; do cmp -s "$out/$f" "dist/$f" || cp "$out/$f" "dist/$f"; done
 echo "bundle: console.js $(wc -c <dist/console.js) B ($(gzip -9c dist/console.js | wc -c) B gzip), console.css $(wc -c <dist/console.css) B ($(gzip -9c dist/console.css | wc -c) B gzip)"
 
 rm -rf e2e/artifacts
