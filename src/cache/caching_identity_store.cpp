@@ -66,12 +66,9 @@ void CachingIdentityStore::update_password_hash(const std::string& user_id, cons
   forget(user_id);
 }
 
-std::vector<std::string> CachingIdentityStore::update_user_admin(const std::string& user_id,
-                                                                 const std::optional<std::string>& name,
-                                                                 const std::optional<std::vector<std::string>>& roles,
-                                                                 const std::optional<bool>& is_active,
+std::vector<std::string> CachingIdentityStore::update_user_admin(const std::string& user_id, const AdminChange& change,
                                                                  std::int64_t now, const AdminCountCheck& stands) {
-  auto revoked = backend_.update_user_admin(user_id, name, roles, is_active, now, stands);
+  auto revoked = backend_.update_user_admin(user_id, change, now, stands);
   forget(user_id);
   return revoked;
 }
@@ -83,8 +80,8 @@ std::optional<std::string> CachingIdentityStore::verify_email(const std::string&
 }
 
 std::optional<std::pair<std::string, std::vector<std::string>>> CachingIdentityStore::reset_password(
-    const std::string& token_hash, const std::string& new_hash, std::int64_t now) {
-  auto result = backend_.reset_password(token_hash, new_hash, now);
+    const std::string& token_hash, const PasswordResetWrites& writes, std::int64_t now) {
+  auto result = backend_.reset_password(token_hash, writes, now);
   if (result) forget(result->first);
   return result;
 }
@@ -111,8 +108,9 @@ std::optional<UserRecord> CachingIdentityStore::find_user_by_email(const std::st
 std::pair<std::vector<UserRecord>, std::int64_t> CachingIdentityStore::list_users(const UserQuery& query) {
   return backend_.list_users(query);
 }
-void CachingIdentityStore::issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail) {
-  backend_.issue_email_token(token, mail);
+void CachingIdentityStore::issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail,
+                                             bool supersede_unused) {
+  backend_.issue_email_token(token, mail, supersede_unused);
 }
 void CachingIdentityStore::enqueue_mail(const OutboxMessage& mail, std::int64_t now) { backend_.enqueue_mail(mail, now); }
 void CachingIdentityStore::update_login_counters(

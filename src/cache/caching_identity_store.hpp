@@ -45,18 +45,16 @@ class CachingIdentityStore final : public store::IdentityStore {
   void update_profile(const std::string& user_id, const std::optional<std::string>& name,
                       const std::optional<std::string>& preferences, std::int64_t now) override;
   void update_password_hash(const std::string& user_id, const std::string& hash, std::int64_t now) override;
-  std::vector<std::string> update_user_admin(const std::string& user_id, const std::optional<std::string>& name,
-                                             const std::optional<std::vector<std::string>>& roles,
-                                             const std::optional<bool>& is_active, std::int64_t now,
-                                             const AdminCountCheck& stands) override;
+  std::vector<std::string> update_user_admin(const std::string& user_id, const store::AdminChange& change,
+                                             std::int64_t now, const AdminCountCheck& stands) override;
   std::pair<std::vector<store::UserRecord>, std::int64_t> list_users(const store::UserQuery& query) override;
 
-  void issue_email_token(const store::EmailTokenRecord& token, const store::OutboxMessage& mail) override;
+  void issue_email_token(const store::EmailTokenRecord& token, const store::OutboxMessage& mail,
+                         bool supersede_unused) override;
   void enqueue_mail(const store::OutboxMessage& mail, std::int64_t now) override;
   std::optional<std::string> verify_email(const std::string& token_hash, std::int64_t now) override;
-  std::optional<std::pair<std::string, std::vector<std::string>>> reset_password(const std::string& token_hash,
-                                                                                 const std::string& new_hash,
-                                                                                 std::int64_t now) override;
+  std::optional<std::pair<std::string, std::vector<std::string>>> reset_password(
+      const std::string& token_hash, const store::PasswordResetWrites& writes, std::int64_t now) override;
 
   void update_login_counters(
       const std::string& email_normalized, const std::string& client_address, std::int64_t now,

@@ -141,7 +141,8 @@ void AccountService::resend_verification(const std::string& raw_email, const aud
   std::string plain = crypto::random_token(32);
   ctx_.store.issue_email_token({crypto::sha256(plain), user->id, "verify_email", now,
                                 now + ctx_.config.identity.verification_token_lifetime.count()},
-                               verification_mail(user->email, user->name, plain, ctx_.config.tokens.public_url));
+                               verification_mail(user->email, user->name, plain, ctx_.config.tokens.public_url),
+                               /*supersede_unused=*/true);  // only the newest link works
   if (ctx_.mail_queued) ctx_.mail_queued();
   ctx_.audit.record(info, "verify_email_resend", "sent", "anonymous", user->id);
 }
@@ -155,7 +156,7 @@ void AccountService::request_password_reset(const std::string& raw_email, const 
   std::string plain = crypto::random_token(32);
   ctx_.store.issue_email_token(
       {crypto::sha256(plain), user->id, "password_reset", now, now + ctx_.config.identity.reset_token_lifetime.count()},
-      password_reset_mail(user->email, plain, ctx_.config.tokens.public_url));
+      password_reset_mail(user->email, plain, ctx_.config.tokens.public_url), /*supersede_unused=*/true);
   if (ctx_.mail_queued) ctx_.mail_queued();
   ctx_.audit.record(info, "password_reset_requested", "sent", "anonymous", user->id);
 }
@@ -166,7 +167,9 @@ boost::asio::awaitable<Expected<std::monostate, ApiError>> AccountService::confi
   auto hash = co_await hash_password(ctx_, new_password);
   std::fill(new_password.begin(), new_password.end(), '\0');
   if (!hash) co_return Unexpected{busy()};
-  auto result = ctx_.store.reset_password(crypto::sha256(token), *hash, ctx_.now());
+  // A reset ends every session (whoever knew the old password is signed out) and the email's
+  // lockouts (the owner proved control of the mailbox).
+  auto result = ctx_.store.reset_password(crypto::sha256(token), {*hash, "password_reset", true}, ctx_.now());
   if (!result) {
     ctx_.audit.record(info, "password_reset", "failure", "anonymous", std::nullopt);
     auto error = ApiError::make(ErrorCode::kAuthTokenInvalid, "The reset token is not valid",

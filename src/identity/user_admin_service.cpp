@@ -22,7 +22,10 @@ Expected<std::vector<std::string>, ApiError> UserAdminService::apply(const std::
                                                                      const UserChanges& c) {
   if (!ctx_.store.find_user_by_id(user_id)) return Unexpected{ApiError::make(ErrorCode::kUserNotFound)};
   try {
-    auto revoked = ctx_.store.update_user_admin(user_id, c.name, c.roles, c.is_active, ctx_.now(), keeps_an_administrator);
+    // Deactivation ends every session at once.
+    store::AdminChange change{c.name, c.roles, c.is_active, std::nullopt};
+    if (c.is_active && !*c.is_active) change.revoke_sessions = "deactivated";
+    auto revoked = ctx_.store.update_user_admin(user_id, change, ctx_.now(), keeps_an_administrator);
     deny_sessions(ctx_, revoked);
     return revoked;
   } catch (const store::ChangeRefused&) {

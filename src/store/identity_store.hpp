@@ -105,6 +105,21 @@ struct RefreshWrites {
   std::string revoke_reason;  // kRevokeSession
 };
 
+// An administrator's change to a user, and what it takes with it (the caller's rules).
+struct AdminChange {
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> roles;
+  std::optional<bool> is_active;
+  std::optional<std::string> revoke_sessions;  // revoke every live session, with this reason
+};
+
+// What a password reset writes besides the new hash (the caller's rules).
+struct PasswordResetWrites {
+  std::string new_hash;
+  std::optional<std::string> revoke_sessions;  // revoke every live session, with this reason
+  bool clear_login_failures = false;           // the email's lockout counters start afresh
+};
+
 struct UserQuery {
   std::string q;                   // substring of email or name
   std::optional<std::string> role;
@@ -150,27 +165,25 @@ class IdentityStore {
   virtual void update_profile(const std::string& user_id, const std::optional<std::string>& name,
                               const std::optional<std::string>& preferences, std::int64_t now) = 0;
   virtual void update_password_hash(const std::string& user_id, const std::string& hash, std::int64_t now) = 0;
-  // Admin changes, serialized with every other one (on every instance). `stands` gets the number
-  // of active users holding the admin role before and after them; when it says no, nothing is
-  // written and ChangeRefused is thrown. Returns the ids of sessions revoked (deactivation
-  // revokes every session).
+  // An admin change, serialized with every other one (on every instance). `stands` gets the
+  // number of active users holding the admin role before and after it; when it says no, nothing
+  // is written and ChangeRefused is thrown. Returns the ids of the sessions revoked.
   using AdminCountCheck = std::function<bool(std::int64_t admins_before, std::int64_t admins_after)>;
-  virtual std::vector<std::string> update_user_admin(const std::string& user_id, const std::optional<std::string>& name,
-                                                     const std::optional<std::vector<std::string>>& roles,
-                                                     const std::optional<bool>& is_active, std::int64_t now,
-                                                     const AdminCountCheck& stands) = 0;
+  virtual std::vector<std::string> update_user_admin(const std::string& user_id, const AdminChange& change,
+                                                     std::int64_t now, const AdminCountCheck& stands) = 0;
   virtual std::pair<std::vector<UserRecord>, std::int64_t> list_users(const UserQuery& query) = 0;
 
   // --- email tokens and mail ---
-  // Stores a new token (older unused ones of the same purpose die) and queues its mail.
-  virtual void issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail) = 0;
+  // Stores a new token and queues its mail; with `supersede_unused`, the user's unused tokens of
+  // the same purpose die (serialized per user, so of two issued at once the later wins).
+  virtual void issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail, bool supersede_unused) = 0;
   virtual void enqueue_mail(const OutboxMessage& mail, std::int64_t now) = 0;
   // Single use: marks the email verified; the user id, or nullopt if unknown, used or expired.
   virtual std::optional<std::string> verify_email(const std::string& token_hash, std::int64_t now) = 0;
-  // Single use: sets the password, revokes every session, clears login failures for the email.
-  // Returns the user id and the revoked session ids, or nullopt.
+  // Single use: consumes the live token and writes `writes`, in one transaction. Returns the
+  // user id and the revoked session ids, or nullopt (unknown, used or expired: nothing written).
   virtual std::optional<std::pair<std::string, std::vector<std::string>>> reset_password(
-      const std::string& token_hash, const std::string& new_hash, std::int64_t now) = 0;
+      const std::string& token_hash, const PasswordResetWrites& writes, std::int64_t now) = 0;
 
   // --- login failures ---
   // One email's counters for one address, read under a lock that serializes every change to

@@ -79,10 +79,10 @@ TEST_P(IdentityStoreConformance, UsersAreUniqueByNormalizedEmailAndCarryRolePerm
   EXPECT_FALSE(u->last_login);
   EXPECT_EQ(u->roles, std::vector<std::string>{"user"});
   EXPECT_EQ(u->permissions, (std::vector<std::string>{"read:profile", "create:tasks"}));
-  store().update_user_admin("user_1", std::nullopt, std::vector<std::string>{"user", "admin"}, std::nullopt, 1001, any);
+  store().update_user_admin("user_1", {std::nullopt, std::vector<std::string>{"user", "admin"}}, 1001, any);
   EXPECT_EQ(store().find_user_by_id("user_1")->roles, (std::vector<std::string>{"user", "admin"}));
   EXPECT_EQ(store().find_user_by_id("user_1")->permissions.size(), 7u) << "distinct, across both roles";
-  EXPECT_THROW(store().update_user_admin("user_1", std::nullopt, std::vector<std::string>{"root"}, std::nullopt, 1002, any),
+  EXPECT_THROW(store().update_user_admin("user_1", {std::nullopt, std::vector<std::string>{"root"}}, 1002, any),
                std::exception);
   EXPECT_EQ(store().find_user_by_id("user_1")->roles, (std::vector<std::string>{"user", "admin"})) << "rolled back";
 }
@@ -110,7 +110,7 @@ TEST_P(IdentityStoreConformance, ProfilePasswordAndDeactivation) {
   store().create_session(session("s1"), {"t0", "s1", std::nullopt, 1000, 2000}, std::string("rehashed"));
   EXPECT_EQ(store().find_user_by_id("user_1")->last_login, 1000);
   EXPECT_EQ(store().find_user_by_id("user_1")->password_hash, "rehashed");
-  auto revoked = store().update_user_admin("user_1", std::string("Ada"), std::nullopt, false, 1020, any);
+  auto revoked = store().update_user_admin("user_1", {std::string("Ada"), std::nullopt, false, "deactivated"}, 1020, any);
   EXPECT_EQ(revoked, std::vector<std::string>{"s1"});
   EXPECT_FALSE(store().find_user_by_id("user_1")->is_active);
   EXPECT_EQ(rotate("t0", "t1", 1021).kind, ::archon::sessions::RefreshOutcome::Kind::kInvalid);
@@ -235,20 +235,20 @@ TEST_P(IdentityStoreConformance, AccountCeilingAcrossAddresses) {
 }
 
 TEST_P(IdentityStoreConformance, EmailTokensAreSingleUseAndExpire) {
-  store().issue_email_token({"h1", "user_1", "verify_email", 1000, 2000}, {"a@b.co", "s", "b"});
+  store().issue_email_token({"h1", "user_1", "verify_email", 1000, 2000}, {"a@b.co", "s", "b"}, true);
   EXPECT_EQ(store().verify_email("h1", 1500), "user_1");
   EXPECT_FALSE(store().verify_email("h1", 1501)) << "used";
   EXPECT_TRUE(store().find_user_by_id("user_1")->email_verified);
-  store().issue_email_token({"h2", "user_1", "password_reset", 1000, 1100}, {"a@b.co", "s", "b"});
-  EXPECT_FALSE(store().reset_password("h2", "new", 1100)) << "expired";
-  store().issue_email_token({"h3", "user_1", "password_reset", 1000, 2000}, {"a@b.co", "s", "b"});
-  store().issue_email_token({"h4", "user_1", "password_reset", 1001, 2000}, {"a@b.co", "s", "b"});
-  EXPECT_FALSE(store().reset_password("h3", "new", 1500)) << "superseded by a newer token";
+  store().issue_email_token({"h2", "user_1", "password_reset", 1000, 1100}, {"a@b.co", "s", "b"}, true);
+  EXPECT_FALSE(store().reset_password("h2", {"new", "password_reset", true}, 1100)) << "expired";
+  store().issue_email_token({"h3", "user_1", "password_reset", 1000, 2000}, {"a@b.co", "s", "b"}, true);
+  store().issue_email_token({"h4", "user_1", "password_reset", 1001, 2000}, {"a@b.co", "s", "b"}, true);
+  EXPECT_FALSE(store().reset_password("h3", {"new", "password_reset", true}, 1500)) << "superseded by a newer token";
   store().create_session(session("s1"), {"t0", "s1", std::nullopt, 1000, 2000}, std::nullopt);
   ::archon::identity::LoginLimits limits;
   for (int i = 0; i < 5; ++i) attempt("ada@example.com", "a", limits, 1400);
   EXPECT_FALSE(attempt("ada@example.com", "a", limits, 1400).allowed);
-  auto reset = store().reset_password("h4", "new-hash", 1500);
+  auto reset = store().reset_password("h4", {"new-hash", "password_reset", true}, 1500);
   ASSERT_TRUE(reset);
   EXPECT_EQ(reset->first, "user_1");
   EXPECT_EQ(reset->second, std::vector<std::string>{"s1"});
@@ -261,12 +261,12 @@ TEST_P(IdentityStoreConformance, ConcurrentTokenIssuesLeaveOnlyOneLive) {
   for (int i = 0; i < 6; ++i)
     threads.emplace_back([&, i] {
       store().issue_email_token({"r" + std::to_string(i), "user_1", "password_reset", 1000 + i, 2000},
-                               {"a@b.co", "s", "b"});
+                               {"a@b.co", "s", "b"}, true);
     });
   for (auto& t : threads) t.join();
   int live = 0;
   for (int i = 0; i < 6; ++i)
-    if (store().reset_password("r" + std::to_string(i), "x", 1500)) ++live;
+    if (store().reset_password("r" + std::to_string(i), {"x", "password_reset", true}, 1500)) ++live;
   EXPECT_EQ(live, 1);
 }
 
@@ -295,7 +295,7 @@ TEST_P(IdentityStoreConformance, SessionScopesAndOwnership) {
 TEST_P(IdentityStoreConformance, ListUsersFiltersSortsAndPagesInByteOrder) {
   store().create_user(user("user_2", "bob@example.com", "bob", 1002), {"user", "admin"}, std::nullopt, std::nullopt);
   store().create_user(user("user_3", "cleo@example.com", "Cleo", 1003), {"user"}, std::nullopt, std::nullopt);
-  store().update_user_admin("user_3", std::nullopt, std::nullopt, false, 1004, any);
+  store().update_user_admin("user_3", {std::nullopt, std::nullopt, false}, 1004, any);
   UserQuery q;
   auto [all, total] = store().list_users(q);
   EXPECT_EQ(total, 3);
@@ -430,7 +430,7 @@ TEST_P(IdentityStoreConformance, RotationRenewsTheIdleTimeoutButNeverPastTheAbso
 
 TEST_P(IdentityStoreConformance, TwoAdminsDemotingEachOtherAtOnceLeaveOne) {
   store().create_user(user("user_2", "bob@example.com", "Bob", 1002), {"user", "admin"}, std::nullopt, std::nullopt);
-  store().update_user_admin("user_1", std::nullopt, std::vector<std::string>{"user", "admin"}, std::nullopt, 1003, any);
+  store().update_user_admin("user_1", {std::nullopt, std::vector<std::string>{"user", "admin"}}, 1003, any);
   auto second_instance = open_another();
   IdentityStore& other = second_instance->identity();
   std::atomic<int> refused{0};
@@ -438,7 +438,7 @@ TEST_P(IdentityStoreConformance, TwoAdminsDemotingEachOtherAtOnceLeaveOne) {
   auto demote = [&](IdentityStore& s, const char* id) {
     while (!go) std::this_thread::yield();
     try {
-      s.update_user_admin(id, std::nullopt, std::vector<std::string>{"user"}, std::nullopt, 1004,
+      s.update_user_admin(id, {std::nullopt, std::vector<std::string>{"user"}}, 1004,
                           ::archon::identity::keeps_an_administrator);
     } catch (const ChangeRefused&) {
       ++refused;

@@ -68,13 +68,12 @@ std::int64_t active_admins(sql::Connection& c) {
   return c.query(kCount).row(0).int64(0);
 }
 
-void insert_email_token(sql::Connection& c, const EmailTokenRecord& t) {
-  // A new token supersedes unused older ones of the same purpose.
+void insert_email_token(sql::Connection& c, const EmailTokenRecord& t, bool supersede_unused) {
   static const sql::Sql kSupersede(
       "UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL");
   static const sql::Sql kInsert(
       "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)");
-  c.query(kSupersede, {t.created_at, t.user_id, t.purpose});
+  if (supersede_unused) c.query(kSupersede, {t.created_at, t.user_id, t.purpose});
   c.query(kInsert, {sql::Value::blob(t.token_hash), t.user_id, t.purpose, t.created_at, t.expires_at});
 }
 
@@ -114,7 +113,7 @@ bool SqlIdentityStore::create_user(const UserRecord& u, const std::vector<std::s
                                  u.marketing_consent, u.created_at});
     if (ins.affected() == 0) return false;
     set_roles(c, u.id, roles);
-    if (token) insert_email_token(c, *token);
+    if (token) insert_email_token(c, *token, false);  // a new account has no older token
     if (mail) SqlMailOutbox::enqueue_mail_in(c, *mail, u.created_at);
     return true;
   });
@@ -144,13 +143,11 @@ void SqlIdentityStore::update_password_hash(const std::string& user_id, const st
   db_.write([&](sql::Connection& c) { c.query(kSet, {hash, now, user_id}); });
 }
 
-std::vector<std::string> SqlIdentityStore::update_user_admin(const std::string& user_id,
-                                                             const std::optional<std::string>& name,
-                                                             const std::optional<std::vector<std::string>>& roles,
-                                                             const std::optional<bool>& is_active, std::int64_t now,
-                                                             const AdminCountCheck& stands) {
+std::vector<std::string> SqlIdentityStore::update_user_admin(const std::string& user_id, const AdminChange& change,
+                                                             std::int64_t now, const AdminCountCheck& stands) {
   static const sql::Sql kActive("UPDATE users SET is_active = $1, updated_at = $2 WHERE id = $3");
   return db_.transaction([&](sql::Connection& c) {
+    const auto& [name, roles, is_active, revoke_sessions] = change;
     bool admin_change = roles || is_active;
     // Changes that may remove an administrator run one at a time across all users, so two
     // admins demoting each other cannot both pass the check below.
@@ -160,10 +157,8 @@ std::vector<std::string> SqlIdentityStore::update_user_admin(const std::string& 
     if (name) set_name(c, user_id, *name, now);
     if (roles) set_roles(c, user_id, *roles);
     std::vector<std::string> revoked;
-    if (is_active) {
-      c.query(kActive, {*is_active, now, user_id});
-      if (!*is_active) revoked = revoke_all_user_sessions(c, user_id, "deactivated", now);
-    }
+    if (is_active) c.query(kActive, {*is_active, now, user_id});
+    if (revoke_sessions) revoked = revoke_all_user_sessions(c, user_id, *revoke_sessions, now);
     if (admin_change && !stands(admins_before, active_admins(c))) throw ChangeRefused();
     return revoked;
   });
@@ -196,10 +191,11 @@ std::pair<std::vector<UserRecord>, std::int64_t> SqlIdentityStore::list_users(co
   });
 }
 
-void SqlIdentityStore::issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail) {
+void SqlIdentityStore::issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail,
+                                         bool supersede_unused) {
   db_.transaction([&](sql::Connection& c) {
     lock_user(c, token.user_id);  // so of two tokens issued at once, the later supersedes the earlier
-    insert_email_token(c, token);
+    insert_email_token(c, token, supersede_unused);
     SqlMailOutbox::enqueue_mail_in(c, mail, token.created_at);
   });
 }
@@ -218,7 +214,7 @@ std::optional<std::string> SqlIdentityStore::verify_email(const std::string& tok
 }
 
 std::optional<std::pair<std::string, std::vector<std::string>>> SqlIdentityStore::reset_password(
-    const std::string& token_hash, const std::string& new_hash, std::int64_t now) {
+    const std::string& token_hash, const PasswordResetWrites& writes, std::int64_t now) {
   static const sql::Sql kSet(
       "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING email_normalized");
   static const sql::Sql kClearPairs("DELETE FROM login_failures WHERE email_normalized = $1");
@@ -227,10 +223,11 @@ std::optional<std::pair<std::string, std::vector<std::string>>> SqlIdentityStore
   return db_.transaction([&](sql::Connection& c) -> Out {
     auto user_id = consume_token(c, token_hash, "password_reset", now);
     if (!user_id) return std::nullopt;
-    auto email = c.query(kSet, {new_hash, now, *user_id});
-    auto revoked = revoke_all_user_sessions(c, *user_id, "password_reset", now);
-    if (!email.empty()) {
-      // A reset ends the email's lockouts (not interleaved with a login attempt's counting).
+    auto email = c.query(kSet, {writes.new_hash, now, *user_id});
+    std::vector<std::string> revoked;
+    if (writes.revoke_sessions) revoked = revoke_all_user_sessions(c, *user_id, *writes.revoke_sessions, now);
+    if (writes.clear_login_failures && !email.empty()) {
+      // Not interleaved with a login attempt's counting.
       std::string e = email.row(0).text(0);
       c.lock(sql::Lock::kLogin, e);
       c.query(kClearPairs, {e});
