@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core (no browser download), a fresh profile per launch;
 // axe-core injected from node_modules; screenshots to console/e2e/artifacts/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -12,6 +13,11 @@ const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 export const WIDTHS = [{ name: '1280', width: 1280, height: 800 }, { name: '390', width: 390, height: 844 }];
 
+/** Chromium's helpers may still write the cache as the context closes: retry, never throw. */
+function removeProfile(dir) {
+  rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }).catch(() => { /* a leftover temp dir */ });
+}
+
 export async function launch({ bypassCSP = false } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'archon-console-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -22,7 +28,7 @@ export async function launch({ bypassCSP = false } = {}) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1280, height: 800 },
   });
-  context.on('close', () => rmSync(userDataDir, { recursive: true, force: true }));
+  context.on('close', () => removeProfile(userDataDir));
   return context;
 }
 

@@ -99,7 +99,12 @@ export async function startConsoleEnv() {
 
   try {
     if (servedBy === 'binary') await checkBinaryServesConsole(archonUrl);
-  } catch (e) { archon.proc.kill('SIGTERM'); throw e; }
+  } catch (e) {
+    archon.proc.kill('SIGTERM');
+    await new Promise((r) => archon.proc.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const proxy = servedBy === 'proxy' ? await serveConsoleProxy({ distDir: join(CONSOLE_DIR, 'dist'), target: archonUrl, port: proxyPort }) : null;
   const origin = proxy ? proxyUrl : archonUrl;
   return {
