@@ -100,8 +100,11 @@ export async function startConsoleEnv() {
   try {
     if (servedBy === 'binary') await checkBinaryServesConsole(archonUrl);
   } catch (e) {
-    archon.proc.kill('SIGTERM');
-    await new Promise((r) => archon.proc.once('exit', r));
+    if (archon.proc.exitCode === null) {
+      const exited = new Promise((r) => archon.proc.once('exit', r));
+      archon.proc.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
