@@ -1,9 +1,5 @@
 #include "identity/identity_context.hpp"
 
-#include <boost/json/parse.hpp>
-
-#include "core/clock.hpp"
-
 namespace archon::identity {
 namespace {
 boost::json::array strings(const std::vector<std::string>& v) {
@@ -52,6 +48,5 @@ boost::asio::awaitable<std::optional<VerifyResult>> verify_password(IdentityCont
   auto result = co_await ctx.pool.run<VerifyResult>(std::move(work));
   co_return result;
 }
-
 
 }  // namespace archon::identity

@@ -1,8 +1,5 @@
 #include "sessions/session_service.hpp"
 
-#include <boost/json/parse.hpp>
-
-#include "core/clock.hpp"
 #include "crypto/random.hpp"
 #include "identity/email_address.hpp"
 #include "identity/login_throttle.hpp"

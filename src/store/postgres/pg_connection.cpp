@@ -91,30 +91,6 @@ std::optional<std::int64_t> PgRow::opt_int64(int col) const {
   return is_null(col) ? std::nullopt : std::optional<std::int64_t>(int64(col));
 }
 
-std::vector<std::string> PgRow::text_array(int col) const {
-  // Text form of a 1-D array: {a,"b c",NULL}. Elements are quoted when they hold special
-  // characters, with backslash escapes inside quotes.
-  std::string s = text(col);
-  std::vector<std::string> out;
-  if (s.size() < 2 || s.front() != '{' || s.back() != '}') throw PgError("", "column is not a text array");
-  std::size_t i = 1, end = s.size() - 1;
-  while (i < end) {
-    std::string item;
-    if (s[i] == '"') {
-      for (++i; i < end && s[i] != '"'; ++i) {
-        if (s[i] == '\\' && i + 1 < end) ++i;
-        item += s[i];
-      }
-      ++i;  // closing quote
-    } else {
-      while (i < end && s[i] != ',') item += s[i++];
-    }
-    out.push_back(std::move(item));
-    if (i < end && s[i] == ',') ++i;
-  }
-  return out;
-}
-
 PgResult::~PgResult() { PQclear(result_); }
 
 int PgResult::rows() const { return result_ ? PQntuples(result_) : 0; }

@@ -78,8 +78,6 @@ class PgRow {
   std::string bytea(int col) const;
   std::optional<std::string> opt_text(int col) const;
   std::optional<std::int64_t> opt_int64(int col) const;
-  // A one-dimensional text[] (e.g. from ARRAY(SELECT ...)).
-  std::vector<std::string> text_array(int col) const;
 
  private:
   const pg_result* result_;

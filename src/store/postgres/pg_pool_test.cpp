@@ -173,8 +173,7 @@ TEST(PgConnection, TypedParametersAndColumnsRoundTrip) {
   auto c = pool.acquire();
   const std::string bytes("\x00\xff\x01\\x'\"", 7);
   auto r = c->query("types",
-                    "SELECT $1::bytea, $2::text, $3::bigint, $4::boolean, $5::text, "
-                    "ARRAY['plain', 'with space', 'quote\"d', 'back\\slash', 'a,b', '']::text[]",
+                    "SELECT $1::bytea, $2::text, $3::bigint, $4::boolean, $5::text",
                     {PgParam::bytea(bytes), "héllo 😀", std::int64_t{-9'000'000'000}, true, std::nullopt});
   PgRow row = r.row(0);
   EXPECT_EQ(row.bytea(0), bytes);
@@ -183,8 +182,6 @@ TEST(PgConnection, TypedParametersAndColumnsRoundTrip) {
   EXPECT_TRUE(row.boolean(3));
   EXPECT_TRUE(row.is_null(4));
   EXPECT_EQ(row.opt_text(4), std::nullopt);
-  EXPECT_EQ(row.text_array(5), (std::vector<std::string>{"plain", "with space", "quote\"d", "back\\slash", "a,b", ""}));
-  EXPECT_TRUE(c->exec("SELECT ARRAY[]::text[]").row(0).text_array(0).empty());
   EXPECT_THROW(c->query("nul", "SELECT $1::text", {std::string("a\0b", 3)}), PgError) << "never silently cut at NUL";
 }
 

@@ -46,7 +46,7 @@ class PgSqlConnection final : public sql::Connection {
   explicit PgSqlConnection(PgConnection& conn) : conn_(conn) {}
   sql::Dialect dialect() const override { return sql::Dialect::kPostgres; }
 
-  sql::Rows query(const sql::Sql& text, const std::vector<sql::Value>& params) override {
+  sql::Rows query(const sql::Sql& text, std::span<const sql::Value> params) override {
     std::vector<PgParam> pg;
     pg.reserve(params.size());
     for (const auto& p : params) pg.push_back(to_param(p));

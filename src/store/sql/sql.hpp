@@ -20,6 +20,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -142,9 +143,10 @@ class Connection {
  public:
   virtual ~Connection() = default;
   virtual Dialect dialect() const = 0;
-  virtual Rows query(const Sql& sql, const std::vector<Value>& params) = 0;
+  // The parameters are read during the call, never copied (a vector passes as a span too).
+  virtual Rows query(const Sql& sql, std::span<const Value> params) = 0;
   Rows query(const Sql& sql, std::initializer_list<Value> params = {}) {
-    return query(sql, std::vector<Value>(params));
+    return query(sql, std::span<const Value>(params.begin(), params.size()));
   }
   // Blocks until this transaction holds `lock` for `key` (see Lock).
   virtual void lock(Lock lock, std::string_view key = "") = 0;

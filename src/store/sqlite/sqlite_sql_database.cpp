@@ -10,7 +10,7 @@ class SqliteConnection final : public sql::Connection {
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
 
-  sql::Rows query(const sql::Sql& text, const std::vector<sql::Value>& params) override {
+  sql::Rows query(const sql::Sql& text, std::span<const sql::Value> params) override {
     Statement st(db_, text.text(sql::Dialect::kSqlite));
     int index = 1;
     for (const auto& p : params) {
