@@ -25,14 +25,33 @@ describe('surface', () => {
       .toEqual({ denialReasons: { 'x_y:z': 'requires_approval' }, restrictions: { filePaths: ['/a'] }, preferences: { dark_mode: 1 } });
   });
 
-  it('sends X-API-Key, a JSON body in snake_case and the SDK user agent', async () => {
+  it('sends a JSON body in snake_case and the SDK user agent; a public call carries no API key', async () => {
     const f = fakeFetch(() => loginAnswer());
     const c = new ArchonAuthClient({ ...base, apiKey: 'k-123', fetch: f.fetch });
     const r = await c.login({ email: 'a@example.com', password: 'p', rememberMe: true });
     expect(r.data.user.emailVerified).toBe(true);
-    expect(f.seen[0]!.headers['X-API-Key']).toBe('k-123');
+    expect(f.seen[0]!.headers['X-API-Key']).toBeUndefined();
     expect(f.seen[0]!.headers['User-Agent']).toBe('ArchonAuthClient/2.0.0');
     expect(f.seen[0]!.body).toEqual({ email: 'a@example.com', password: 'p', remember_me: true, return_refresh_token: true });
+  });
+
+  it('sends the API key as the only credential while not signed in, and never beside another', async () => {
+    const f = fakeFetch((req) => (req.path.startsWith('/api/v2/auth/login') ? loginAnswer() : envelope(
+      req.path.startsWith('/api/v2/auth/agents/verify') ? { allowed: true, reason: 'allowed' } : [])));
+    const c = new ArchonAuthClient({ ...base, apiKey: 'archon_sk_k', fetch: f.fetch });
+    await c.listUsers();
+    await c.verifyCapability('agent-token', 'file:read');
+    expect(f.seen[0]!.headers['X-API-Key']).toBe('archon_sk_k');
+    expect(f.seen[0]!.headers.Authorization).toBeUndefined();
+    expect(f.seen[1]!.headers['X-API-Key']).toBe('archon_sk_k');
+    await c.verifyCapability('agent-token', 'file:read', {}, { client: { clientId: 'svc', clientSecret: 's' } });
+    await c.verifyCapability('agent-token', 'file:read', {}, { asAgent: true });
+    for (const seen of f.seen.slice(2)) expect(seen.headers['X-API-Key']).toBeUndefined();
+    await c.login({ email: 'a@example.com', password: 'p' });
+    await c.listUsers();
+    const last = f.seen[f.seen.length - 1]!;
+    expect(last.headers.Authorization).toBe('Bearer at-1');
+    expect(last.headers['X-API-Key']).toBeUndefined();
   });
 });
 

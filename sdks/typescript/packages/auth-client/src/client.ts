@@ -3,7 +3,7 @@ import { ArchonAuthError } from './errors.js';
 import { SessionManager, isStaleTokenError } from './session.js';
 import {
   MemoryStorage,
-  type AgentAuth, type AgentGrant, type AgentTokenInfo, type AgentType, type AuditEvent, type AuthConfig,
+  type AgentAuth, type AgentGrant, type ApiKey, type ApiKeyInput, type CreatedApiKey, type AgentTokenInfo, type AgentType, type AuditEvent, type AuthConfig,
   type AuthResponse, type AuthStateListener, type CapabilityDecision, type DiscoveryDocument, type LoginCredentials,
   type Page, type PageQuery, type RegisterData, type RegisterResult, type Restrictions, type Session, type SessionInfo,
   type User, type UserQuery, type VerifyResource,
@@ -27,15 +27,17 @@ const inBrowser = () => typeof document !== 'undefined';
 export class ArchonAuthClient {
   private readonly transport: Transport;
   private readonly session: SessionManager;
+  private readonly apiKey?: string;
   readonly mode: 'cookie' | 'body';
 
   constructor(config: AuthConfig) {
     const { apiBase, origin } = resolveBaseURL(config.baseURL);
     const fetchImpl = config.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args));
     this.transport = new Transport({
-      apiBase, origin, apiKey: config.apiKey, timeoutMs: config.timeout ?? 10_000, retries: config.retries ?? 3,
+      apiBase, origin, timeoutMs: config.timeout ?? 10_000, retries: config.retries ?? 3,
       fetch: fetchImpl, retryBaseDelayMs: config.retryBaseDelayMs ?? 250, retryMaxDelayMs: config.retryMaxDelayMs ?? 8_000,
     });
+    this.apiKey = config.apiKey || undefined;
     this.mode = config.refreshTokenMode ?? (inBrowser() ? 'cookie' : 'body');
     this.session = new SessionManager(this.transport, {
       mode: this.mode,
@@ -50,8 +52,12 @@ export class ArchonAuthClient {
   }
 
   // ---------------------------------------------------------------- plumbing
-  /** Sends with the access token; a 401 for a stale token is retried once after one refresh. */
+  /**
+   * Sends with the access token; a 401 for a stale token is retried once after one refresh.
+   * A client configured with an API key and not signed in sends the key instead (no refresh).
+   */
   private async authed<T>(spec: Omit<RequestSpec, 'bearer'>): Promise<ApiResponse<T>> {
+    if (this.apiKey && !this.session.current()) return this.transport.send<T>({ ...spec, apiKey: this.apiKey });
     const token = await this.session.accessToken();
     try {
       return await this.transport.send<T>({ ...spec, bearer: token });
@@ -252,6 +258,26 @@ export class ArchonAuthClient {
 
   async setRoleAgentGrants(role: string, grants: AgentGrant[]): Promise<{ role: string; grants: AgentGrant[] }> {
     return this.call({ method: 'PUT', path: `/admin/roles/${encodeURIComponent(role)}/agent-grants`, body: { grants } });
+  }
+
+  // ---------------------------------------------------------------- API keys (permission api_keys:manage)
+  /** Creates a key; `key` (the secret) is in this answer only: store it now. */
+  async createApiKey(input: ApiKeyInput): Promise<CreatedApiKey> {
+    return this.call<CreatedApiKey>({ method: 'POST', path: '/admin/api-keys', body: input });
+  }
+
+  /** The keys, newest first, never with their secrets. */
+  async listApiKeys(query: PageQuery = {}): Promise<Page<ApiKey>> {
+    return this.page<ApiKey>({ method: 'GET', path: '/admin/api-keys', query: { ...query } });
+  }
+
+  async getApiKey(keyId: string): Promise<ApiKey> {
+    return this.call<ApiKey>({ method: 'GET', path: `/admin/api-keys/${encodeURIComponent(keyId)}` });
+  }
+
+  /** Revokes the key at once on every instance; revoking again answers the same record. */
+  async revokeApiKey(keyId: string): Promise<ApiKey> {
+    return this.call<ApiKey>({ method: 'DELETE', path: `/admin/api-keys/${encodeURIComponent(keyId)}` });
   }
 
   // ---------------------------------------------------------------- discovery

@@ -26,7 +26,6 @@ export interface TransportConfig {
   apiBase: string;
   /** The server's origin, for `/.well-known/*`; '' means the page's own origin. */
   origin: string;
-  apiKey?: string;
   timeoutMs: number;
   retries: number;
   fetch: typeof fetch;
@@ -42,6 +41,8 @@ export interface RequestSpec {
   query?: Record<string, string | number | boolean | undefined>;
   bearer?: string;
   basic?: { clientId: string; clientSecret: string };
+  /** A service's API key, sent as `X-API-Key` only when no other credential is (the server refuses two). */
+  apiKey?: string;
   /** Send and accept cookies (the browser refresh cookie). */
   withCredentials?: boolean;
   /** Override the method's default: may this request be sent twice? */
@@ -135,9 +136,9 @@ export class Transport {
   private headers(spec: RequestSpec): Record<string, string> {
     const h: Record<string, string> = { Accept: 'application/json' };
     if (spec.body !== undefined) h['Content-Type'] = 'application/json';
-    if (this.cfg.apiKey) h['X-API-Key'] = this.cfg.apiKey;
     if (spec.bearer) h.Authorization = `Bearer ${spec.bearer}`;
     else if (spec.basic) h.Authorization = `Basic ${btoa(`${spec.basic.clientId}:${spec.basic.clientSecret}`)}`;
+    else if (spec.apiKey) h['X-API-Key'] = spec.apiKey;
     // Browsers forbid setting User-Agent; elsewhere the spec's SDK names itself.
     if (typeof document === 'undefined') h['User-Agent'] = SDK_USER_AGENT;
     return h;

@@ -3,7 +3,11 @@ import type { Meta, Pagination } from './http.js';
 export interface AuthConfig {
   /** `http://localhost:8181/api/v2` (as the spec writes it), a bare origin, or `/api/v2` in a browser. */
   baseURL: string;
-  /** Sent as `X-API-Key`. */
+  /**
+   * A service's API key (`archon_sk_...`, made by an administrator with `createApiKey`). While the
+   * client has no signed-in session, calls that need a credential send it as `X-API-Key` (never
+   * beside another credential: the server refuses two; never on public calls such as login).
+   */
   apiKey?: string;
   /** Per-attempt timeout in milliseconds (default 10000). */
   timeout?: number;
@@ -169,6 +173,33 @@ export interface AuditEvent {
 }
 
 export interface AgentGrant { agentType: string; capabilities?: string[] }
+
+/** What an API key may do (docs/api-keys.md). */
+export type ApiKeyScope = 'agents:verify' | 'tokens:introspect' | 'tokens:revoke' | 'users:read' | 'audit:read' | 'webhooks:manage';
+
+export interface ApiKeyInput {
+  name: string;
+  scopes: ApiKeyScope[];
+  /** Lifetime in seconds (60 to 157680000); none: the key does not expire. */
+  expiresIn?: number;
+}
+
+/** An API key's record; the secret itself is never in it. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: ApiKeyScope[];
+  /** The first 14 characters of the key (`archon_sk_` + 4), for people to recognise it. */
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdBy: string;
+}
+
+/** The answer to createApiKey: the record and, this once, the key. */
+export interface CreatedApiKey extends ApiKey { key: string }
 
 export interface Page<T> { items: T[]; pagination?: Pagination }
 
