@@ -2,16 +2,16 @@
 ``archon_auth_client.agents`` the kit for tool servers that enforce agent capabilities."""
 from .client import ArchonAuthClient
 from .errors import ArchonAuthError
-from .models import (AgentAuthResult, AgentTokenInfo, AuthConfig, Envelope, LoginCredentials,
-                     LoginData, LoginResponse, Page, RegisterData, Resource, Restrictions, User,
-                     UserDict, VerifyDecision)
+from .models import (API_KEY_SCOPES, AgentAuthResult, AgentTokenInfo, ApiKey, AuthConfig,
+                     CreatedApiKey, Envelope, LoginCredentials, LoginData, LoginResponse, Page,
+                     RegisterData, Resource, Restrictions, User, UserDict, VerifyDecision)
 from .sync_client import SyncArchonAuthClient
 
 __version__ = "2.0.0"
 
 __all__ = [
-    "AgentAuthResult", "AgentTokenInfo", "ArchonAuthClient", "ArchonAuthError", "AuthConfig",
-    "Envelope", "LoginCredentials", "LoginData", "LoginResponse", "Page", "RegisterData",
+    "API_KEY_SCOPES", "AgentAuthResult", "AgentTokenInfo", "ApiKey", "ArchonAuthClient",
+    "ArchonAuthError", "AuthConfig", "CreatedApiKey", "Envelope", "LoginCredentials", "LoginData", "LoginResponse", "Page", "RegisterData",
     "Resource", "Restrictions", "SyncArchonAuthClient", "User", "UserDict", "VerifyDecision",
     "__version__",
 ]

@@ -142,10 +142,7 @@ class Base:
         self._tokens.clear()
 
     def _default_headers(self) -> Dict[str, str]:
-        headers = {"User-Agent": self.config.user_agent, "Accept": "application/json"}
-        if self.config.api_key:
-            headers["X-API-Key"] = self.config.api_key
-        return headers
+        return {"User-Agent": self.config.user_agent, "Accept": "application/json"}
 
     def _prepare(self, call: Call) -> Prepared:
         url = (self.origin if call.path.startswith("/.well-known") else self.api) + call.path
@@ -155,6 +152,10 @@ class Base:
             auth = "basic" if self.config.client_id else "user"
         if auth == "user" and self._tokens.access_token:
             headers["Authorization"] = f"Bearer {self._tokens.access_token}"
+        elif auth == "user" and self.config.api_key:
+            # Not signed in: the service's API key is the credential, alone (the server refuses
+            # a request that carries two).
+            headers["X-API-Key"] = self.config.api_key
         elif auth == "bearer" and call.bearer:
             headers["Authorization"] = f"Bearer {call.bearer}"
         elif auth == "basic":

@@ -18,7 +18,9 @@ class AuthConfig:
     """``base_url`` may be the API root as the spec writes it (``https://api.archon.ai/v2``,
     ``http://host:port/api/v2``) or a bare origin (``http://host:port``, ``/api/v2`` is added).
     ``client_id``/``client_secret`` are a service client's, used (HTTP Basic) by tool servers for
-    ``verify_capability`` and ``introspect``."""
+    ``verify_capability`` and ``introspect``. ``api_key`` is a service's API key
+    (``archon_sk_...``): while the client is not signed in, every call that needs a credential
+    (and has no service client for it) sends it as ``X-API-Key``, alone; public calls never do."""
 
     base_url: str
     api_key: Optional[str] = None
@@ -172,6 +174,30 @@ class AgentTokenInfo(TypedDict, total=False):
     session_id: str
     created_at: int
     expires_at: int
+
+
+API_KEY_SCOPES = ("agents:verify", "tokens:introspect", "tokens:revoke", "users:read", "audit:read",
+                  "webhooks:manage")
+
+
+class ApiKey(TypedDict):
+    """An API key's record (GET /admin/api-keys/{id}); never the secret."""
+
+    id: str
+    name: str
+    scopes: List[str]
+    prefix: str  # the key's first 14 characters, for people to recognise it
+    created_at: str
+    expires_at: Optional[str]
+    last_used_at: Optional[str]
+    revoked_at: Optional[str]
+    created_by: str
+
+
+class CreatedApiKey(ApiKey):
+    """The answer to create_api_key: the record and, this once, the key."""
+
+    key: str
 
 
 class Page(TypedDict):

@@ -14,8 +14,8 @@ from . import _core as core
 from ._core import Call
 from .client import refreshable_401
 from .errors import ArchonAuthError
-from .models import (AgentAuthResult, AgentTokenInfo, AuthConfig, Envelope, LoginCredentials,
-                     LoginResponse, Page, RegisterData, User, VerifyDecision)
+from .models import (AgentAuthResult, AgentTokenInfo, ApiKey, AuthConfig, CreatedApiKey, Envelope,
+                     LoginCredentials, LoginResponse, Page, RegisterData, User, VerifyDecision)
 
 
 class SyncArchonAuthClient(core.Base):
@@ -251,3 +251,25 @@ class SyncArchonAuthClient(core.Base):
         env = self._execute(Call("PUT", f"/admin/roles/{role}/agent-grants",
                                        json={"grants": [dict(g) for g in grants]}))
         return dict(env["data"])
+
+    # ------------------------------------------------------------ API keys (api_keys:manage)
+
+    def create_api_key(self, name: str, scopes: List[str],
+                             expires_in: Optional[int] = None) -> CreatedApiKey:
+        """A new key; ``key`` (the secret) is in this answer only. ``expires_in``: seconds."""
+        body: Dict[str, Any] = {"name": name, "scopes": list(scopes)}
+        if expires_in is not None:
+            body["expires_in"] = expires_in
+        env = self._execute(Call("POST", "/admin/api-keys", json=body))
+        return cast(CreatedApiKey, env["data"])
+
+    def list_api_keys(self, page: Optional[int] = None, limit: Optional[int] = None) -> Page:
+        """The keys, newest first, never with their secrets."""
+        return core.page_of(self._execute(core.list_call("/admin/api-keys", page=page, limit=limit)))
+
+    def get_api_key(self, key_id: str) -> ApiKey:
+        return cast(ApiKey, (self._execute(Call("GET", f"/admin/api-keys/{key_id}")))["data"])
+
+    def revoke_api_key(self, key_id: str) -> ApiKey:
+        """Revokes at once on every instance; revoking again answers the same record."""
+        return cast(ApiKey, (self._execute(Call("DELETE", f"/admin/api-keys/{key_id}")))["data"])
