@@ -10,7 +10,7 @@ APT_PACKAGES=(
   # libraries (DESIGN.md, "Dependencies")
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsodium-dev libcrypt-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15 libhiredis-dev redis-server
-  libmimalloc-dev
+  libmimalloc-dev libcurl4-openssl-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   # tests and tools (clang + its runtimes for the libFuzzer targets)
   googletest libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev

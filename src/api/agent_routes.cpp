@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value_from.hpp>
 
+#include "api/api_key_auth.hpp"
 #include "api/authn.hpp"
 #include "api/caller_auth.hpp"
 #include "api/route_table.hpp"
@@ -186,7 +187,7 @@ agents::Resource resource_of(const boost::json::object& body, boost::json::objec
 // A tool server asking about a token it was handed authenticates like an introspection client;
 // the error answered when it does not (or is limited).
 std::optional<ApiError> tool_server_refused(http::Exchange& ex, const Services& svc) {
-  auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
+  auto caller = authenticate_service_caller(ex, svc, "agents:verify");
   if (!caller || !*caller) {
     if (auto limited = limit_unauthenticated(ex)) return limited;
     ex.response().set(http::bhttp::field::www_authenticate, "Basic realm=\"archon-auth\", Bearer realm=\"archon-auth\"");

@@ -60,20 +60,6 @@ std::optional<ApiError> require_permission(http::Exchange& ex, const Services& s
   return ApiError::make(ErrorCode::kAuthInsufficientPermissions, {{"required_permission", permission}});
 }
 
-std::shared_ptr<const tokens::VerifiedToken> require_user_with_permission(http::Exchange& ex, const Services& svc,
-                                                                          std::string_view permission) {
-  auto user = require_user(ex, svc);
-  if (!user) {
-    ex.fail(user.error());
-    return nullptr;
-  }
-  if (auto denied = require_permission(ex, svc, **user, permission)) {
-    ex.fail(*denied);
-    return nullptr;
-  }
-  return *user;
-}
-
 std::function<std::optional<ApiError>(http::Exchange&)> bearer_required(const Services& svc) {
   return [svc](http::Exchange& ex) -> std::optional<ApiError> {
     auto user = require_user(ex, svc);

@@ -32,10 +32,6 @@ void note_token_cache(http::Exchange& ex, const Services& svc, bool hit);
 // The user's current record through the L1 cache, noting whether it hit.
 std::optional<store::UserRecord> load_user(http::Exchange& ex, const Services& svc, const std::string& user_id);
 
-// require_user then require_permission; on failure answers the exchange and returns null.
-std::shared_ptr<const tokens::VerifiedToken> require_user_with_permission(http::Exchange& ex, const Services& svc,
-                                                                          std::string_view permission);
-
 audit::RequestInfo request_info(http::Exchange& ex);
 
 // A RouteOptions::authenticate hook demanding a valid access token (the handler then reads it

@@ -15,9 +15,9 @@
 namespace archon::api {
 
 struct Caller {
-  enum class Kind { kServiceClient, kAdminUser };
+  enum class Kind { kServiceClient, kAdminUser, kApiKey };
   Kind kind;
-  std::string id;  // client_id, or the user's sub
+  std::string id;  // client_id, the user's sub, or "api_key:<key id>"
 };
 
 // nullopt: no Authorization header at all. An error: a header that does not authenticate

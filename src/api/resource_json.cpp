@@ -31,6 +31,20 @@ boost::json::value parsed_or_empty(const std::string& text) {
 
 }  // namespace
 
+boost::json::value iso_time(std::optional<std::int64_t> epoch_seconds) { return iso(epoch_seconds); }
+
+boost::json::object api_key_json(const store::ApiKeyRecord& k) {
+  return {{"id", k.id},
+          {"name", k.name},
+          {"prefix", k.prefix},
+          {"scopes", strings(k.scopes)},
+          {"created_by", k.created_by},
+          {"created_at", iso(k.created_at)},
+          {"expires_at", iso(k.expires_at)},
+          {"last_used_at", iso(k.last_used_at)},
+          {"revoked_at", iso(k.revoked_at)}};
+}
+
 boost::json::object user_json(const store::UserRecord& u) {
   return {{"id", u.id},
           {"email", u.email},

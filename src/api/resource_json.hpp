@@ -7,11 +7,17 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "store/api_key_repository.hpp"
 #include "store/identity_store.hpp"
 
 namespace archon::api {
 
+// Epoch seconds as the API writes times ("2026-12-07T10:00:00Z"); null when absent.
+boost::json::value iso_time(std::optional<std::int64_t> epoch_seconds);
+
 boost::json::object user_json(const store::UserRecord& user);
+// An API key as listed (never the key itself).
+boost::json::object api_key_json(const store::ApiKeyRecord& key);
 // One audit event as GET /audit and /users/me/security-events list it.
 boost::json::object audit_event_json(const store::AuditEventRecord& event);
 // The sessions as listed to their user (or an administrator); `current` marks the caller's own.

@@ -61,6 +61,10 @@ TEST(RouteTable, EveryRouteHasTheTierTheDocumentationLists) {
       {"DELETE", "/api/v2/auth/agents/tokens/{id}", "api_access.agent", false},
       {"GET", "/api/v2/admin/roles/{role}/agent-grants", "api_access.admin", false},
       {"PUT", "/api/v2/admin/roles/{role}/agent-grants", "api_access.admin", false},
+      {"POST", "/api/v2/admin/api-keys", "api_access.admin", false},
+      {"GET", "/api/v2/admin/api-keys", "api_access.admin", false},
+      {"GET", "/api/v2/admin/api-keys/{id}", "api_access.admin", false},
+      {"DELETE", "/api/v2/admin/api-keys/{id}", "api_access.admin", false},
   };
   http::Router router;
   register_all_routes(router, Services{});

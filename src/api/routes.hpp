@@ -9,6 +9,7 @@
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "agents/agent_service.hpp"
+#include "apikeys/api_key_service.hpp"
 #include "audit/audit_log.hpp"
 #include "identity/account_service.hpp"
 #include "identity/user_admin_service.hpp"
@@ -41,12 +42,13 @@ struct Services {
   identity::IdentityContext* identity_context = nullptr;
   agents::AgentService* agents = nullptr;
   const agents::AgentCatalog* agent_catalog = nullptr;
+  apikeys::ApiKeyService* api_keys = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   bool complete() const {
     return health && metrics && server_state && keyring && token_service && service_clients && tokens_config &&
            config && accounts && user_admin && sessions && identity_store && user_cache && audit && identity_context && agents &&
-           agent_catalog;
+           agent_catalog && api_keys;
   }
 };
 
@@ -60,6 +62,7 @@ void register_auth_routes(http::Router& router, const Services& services);
 void register_me_routes(http::Router& router, const Services& services);
 void register_admin_routes(http::Router& router, const Services& services);
 void register_agent_routes(http::Router& router, const Services& services);
+void register_api_key_routes(http::Router& router, const Services& services);
 
 inline void register_all_routes(http::Router& router, const Services& services) {
   register_health_routes(router, services);
@@ -72,6 +75,7 @@ inline void register_all_routes(http::Router& router, const Services& services) 
   register_me_routes(router, services);
   register_admin_routes(router, services);
   register_agent_routes(router, services);
+  register_api_key_routes(router, services);
 }
 
 }  // namespace archon::api

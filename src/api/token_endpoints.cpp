@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "api/api_key_auth.hpp"
 #include "api/authn.hpp"
 #include "api/caller_auth.hpp"
 #include "api/route_table.hpp"
@@ -114,7 +115,7 @@ void challenge(http::Exchange& ex) {
 }
 
 Task introspect(http::Exchange& ex, const Services& svc, const CallerToken&) {
-  auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
+  auto caller = authenticate_service_caller(ex, svc, "tokens:introspect");
   if (!caller || !*caller) {
     if (auto limited = limit_unauthenticated(ex)) {
       ex.fail(std::move(*limited));
@@ -160,11 +161,12 @@ Task introspect(http::Exchange& ex, const Services& svc, const CallerToken&) {
 Task revoke(http::Exchange& ex, const Services& svc, const CallerToken&) {
   // Possession of a token is authority to revoke it (RFC 7009 public clients); a credential,
   // if one is sent, must still be valid.
-  auto caller = authenticate_caller(ex.request(), *svc.token_service, *svc.service_clients, svc.identity_store);
+  auto caller = authenticate_service_caller(ex, svc, "tokens:revoke");
   // Any valid credential will do here, an ordinary user's access token included (a 403 from
   // the admin check is not a reason to refuse); only a credential that fails is refused.
-  if (!caller && caller.error().code == ErrorCode::kAuthTokenInvalid) {
-    challenge(ex);
+  // A key, though, must hold tokens:revoke: a key scoped elsewhere is refused, not ignored.
+  if (!caller && (caller.error().code == ErrorCode::kAuthTokenInvalid || has_api_key(ex.request()))) {
+    if (caller.error().code == ErrorCode::kAuthTokenInvalid) challenge(ex);
     ex.fail(caller.error());
     co_return;
   }

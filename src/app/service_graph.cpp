@@ -137,7 +137,8 @@ ServiceGraph::ServiceGraph(Runtime& rt, Instance& in)
                    }},
       accounts(identity_ctx),
       user_admin(identity_ctx),
-      sessions(identity_ctx) {
+      sessions(identity_ctx),
+      api_keys(rt.store->api_keys(), *rt.audit) {
   auto* bus = in.cluster.bus.get();
   if (!bus) return;
   // With several instances: the shared L2 behind the caches, and the bus's messages applied.
@@ -184,6 +185,7 @@ api::Services ServiceGraph::api(Runtime& rt, Instance& in, const http::ServerSta
                          .identity_context = &identity_ctx,
                          .agents = &agent_service,
                          .agent_catalog = &catalog,
+                         .api_keys = &api_keys,
                          .started = started};
   if (!services.complete()) throw std::logic_error("serve: a collaborator of the API handlers is missing");
   return services;

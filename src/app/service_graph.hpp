@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "agents/agent_service.hpp"
+#include "apikeys/api_key_service.hpp"
 #include "api/routes.hpp"
 #include "app/runtime.hpp"
 #include "cache/caching_agent_store.hpp"
@@ -69,6 +70,7 @@ struct ServiceGraph {
   identity::AccountService accounts;
   identity::UserAdminService user_admin;
   sessions::SessionService sessions;
+  apikeys::ApiKeyService api_keys;
 };
 
 }  // namespace archon::app

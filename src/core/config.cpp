@@ -275,7 +275,8 @@ const std::map<std::string, std::map<std::string, std::set<std::string>>>& rate_
         {"register", {"per_ip", "global"}},
         {"password_reset", {"per_email", "per_ip"}}}},
       {"api_access",
-       {{"authenticated", {"per_user", "burst"}}, {"agent", {"per_agent", "burst"}}, {"admin", {"per_user", "burst"}}}},
+       {{"authenticated", {"per_user", "burst"}}, {"agent", {"per_agent", "burst"}}, {"admin", {"per_user", "burst"}},
+        {"api_key", {"per_key", "burst"}}}},
       {"public", {{"health_check", {"per_ip"}}, {"documentation", {"per_ip"}}}},
   };
   return kSchema;
@@ -387,6 +388,7 @@ std::map<std::string, RateLimitTier> Config::default_rate_limits() {
   d["api_access.authenticated"] = {{{"per_user", {1000, m}}}, 2000};
   d["api_access.agent"] = {{{"per_agent", {10000, m}}}, 20000};
   d["api_access.admin"] = {{{"per_user", {5000, m}}}, 10000};
+  d["api_access.api_key"] = {{{"per_key", {10000, m}}}, 20000};
   d["public.health_check"] = {{{"per_ip", {60, m}}}, std::nullopt};
   d["public.documentation"] = {{{"per_ip", {100, m}}}, std::nullopt};
   return d;

@@ -4,6 +4,7 @@
 #include "store/postgres/pg_database.hpp"
 #include "store/postgres/pg_sql_database.hpp"
 #include "store/sql/sql_agent_store.hpp"
+#include "store/sql/sql_api_key_store.hpp"
 #include "store/sql/sql_identity_store.hpp"
 #include "store/sql/sql_mail_outbox.hpp"
 #include "store/sql/sql_token_store.hpp"
@@ -27,11 +28,13 @@ class Backend : public StoreBackend {
         tokens_(sql_),
         identity_(sql_),
         agents_(sql_),
+        api_keys_(sql_),
         mail_(sql_, std::is_same_v<Database, PgDatabase> ? SqlMailOutbox::kLeaseSeconds : 0) {}
 
   TokenStore& tokens() override { return tokens_; }
   IdentityStore& identity() override { return identity_; }
   AgentStore& agents() override { return agents_; }
+  ApiKeyRepository& api_keys() override { return api_keys_; }
   MailOutboxRepository& mail_outbox() override { return mail_; }
   int migrate() override { return db_.migrate(); }
   int schema_version() override { return db_.schema_version(); }
@@ -52,6 +55,7 @@ class Backend : public StoreBackend {
   SqlTokenStore tokens_;
   SqlIdentityStore identity_;
   SqlAgentStore agents_;
+  SqlApiKeyStore api_keys_;
   SqlMailOutbox mail_;
 };
 

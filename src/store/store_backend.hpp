@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "core/expected.hpp"
 #include "store/agent_store.hpp"
+#include "store/api_key_repository.hpp"
 #include "store/identity_store.hpp"
 #include "store/mail_outbox_repository.hpp"
 #include "store/token_store.hpp"
@@ -22,6 +23,7 @@ class StoreBackend {
   virtual TokenStore& tokens() = 0;
   virtual IdentityStore& identity() = 0;
   virtual AgentStore& agents() = 0;
+  virtual ApiKeyRepository& api_keys() = 0;
   virtual MailOutboxRepository& mail_outbox() = 0;
 
   // Applies pending migrations (once, however many instances start together); returns how many.
