@@ -69,7 +69,10 @@ func (t Tokens) GoString() string { return "archonauth.Tokens" + t.String() }
 // Option configures a Client.
 type Option func(*Client)
 
-// WithAPIKey sends the key as X-API-Key on every request.
+// WithAPIKey sets a service's API key (archon_sk_..., made with CreateAPIKey). While the client is not
+// signed in, calls that need a credential (and, for VerifyAgent and Introspect, have no service
+// client) send it as X-API-Key, alone: never beside another credential (the server refuses two) and
+// never on public calls.
 func WithAPIKey(key string) Option { return func(c *Client) { c.apiKey = key } }
 
 // WithTimeout bounds each HTTP attempt (default 10 s). Use the context for a bound on the whole call.

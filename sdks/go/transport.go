@@ -20,6 +20,7 @@ const (
 	authUser             // the signed-in user's access token, refreshed on 401
 	authBearer           // an explicit bearer (an agent token)
 	authService          // HTTP Basic with the service client, else the user's access token
+	authAPIKey           // X-API-Key alone: a user or service call made by a client that is not signed in
 )
 
 // call is one API request. path is relative to the API root, or to the origin when it starts with
@@ -93,6 +94,10 @@ type envelope struct {
 // after a refresh when the access token is refused. out receives data (or the whole body when raw).
 func (c *Client) do(ctx context.Context, k call, out any) (*Meta, error) {
 	used := ""
+	if c.apiKey != "" && c.Tokens().AccessToken == "" &&
+		(k.auth == authUser || (k.auth == authService && c.clientID == "")) {
+		k.auth = authAPIKey // not signed in: the API key is the credential (never refreshed)
+	}
 	if k.auth == authUser || (k.auth == authService && c.clientID == "") {
 		var err error
 		if used, err = c.freshAccessToken(ctx); err != nil {
@@ -186,10 +191,9 @@ func (c *Client) newRequest(ctx context.Context, k call, accessToken string) (*h
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
-	if c.apiKey != "" {
-		req.Header.Set("X-API-Key", c.apiKey)
-	}
 	switch {
+	case k.auth == authAPIKey:
+		req.Header.Set("X-API-Key", c.apiKey)
 	case k.auth == authBearer:
 		req.Header.Set("Authorization", "Bearer "+k.bearer)
 	case k.auth == authService && c.clientID != "":

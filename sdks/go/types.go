@@ -333,3 +333,56 @@ type HealthCheck struct {
 	ResponseTimeMS float64 `json:"response_time_ms"`
 	Message        string  `json:"message,omitempty"`
 }
+
+// APIKeyScope is what an API key may do (docs/api-keys.md).
+type APIKeyScope = string
+
+// The scopes an API key may hold.
+const (
+	ScopeAgentsVerify     APIKeyScope = "agents:verify"
+	ScopeTokensIntrospect APIKeyScope = "tokens:introspect"
+	ScopeTokensRevoke     APIKeyScope = "tokens:revoke"
+	ScopeUsersRead        APIKeyScope = "users:read"
+	ScopeAuditRead        APIKeyScope = "audit:read"
+	ScopeWebhooksManage   APIKeyScope = "webhooks:manage"
+)
+
+// APIKeyCreate is POST /admin/api-keys. ExpiresIn is in seconds (60 to 157680000); 0: no expiry.
+type APIKeyCreate struct {
+	Name      string        `json:"name"`
+	Scopes    []APIKeyScope `json:"scopes"`
+	ExpiresIn int64         `json:"expires_in,omitempty"`
+}
+
+// APIKey is an API key's record; the secret itself is never in it.
+type APIKey struct {
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Scopes     []APIKeyScope `json:"scopes"`
+	Prefix     string        `json:"prefix"` // the key's first 14 characters, for people to recognise it
+	CreatedAt  string        `json:"created_at"`
+	ExpiresAt  *string       `json:"expires_at"`
+	LastUsedAt *string       `json:"last_used_at"`
+	RevokedAt  *string       `json:"revoked_at"`
+	CreatedBy  string        `json:"created_by"`
+}
+
+// CreatedAPIKey is the answer to CreateAPIKey: the record and, this once, the key.
+type CreatedAPIKey struct {
+	APIKey
+	Key string `json:"key"`
+}
+
+// String redacts the key, so that printing or logging the answer never leaks it.
+func (k CreatedAPIKey) String() string {
+	return "archonauth.CreatedAPIKey{ID:" + k.ID + " Key:[redacted]}"
+}
+
+// GoString redacts as String does (for %#v).
+func (k CreatedAPIKey) GoString() string { return k.String() }
+
+// ListAPIKeysParams pages GET /admin/api-keys (zero values: the server's defaults).
+type ListAPIKeysParams struct {
+	Page  int
+	Limit int
+}
