@@ -189,6 +189,13 @@ def test_refused_keys_are_401(world, keys, operator, only, case, route):
     assert_error(r, 401, "AUTH_TOKEN_INVALID")
 
 
+def test_a_refused_key_is_answered_with_www_authenticate(world, only):
+    """RFC 9110 section 15.5.2: a 401 carries WWW-Authenticate, whichever credential was refused."""
+    r = world.client.get(USERS, headers=key_header(with_bad_checksum(only["users:read"]["key"])))
+    assert_error(r, 401, "AUTH_TOKEN_INVALID")
+    assert r.headers.get("WWW-Authenticate"), dict(r.headers)
+
+
 @pytest.mark.parametrize("other", ["admin bearer", "service basic", "garbage bearer"])
 @pytest.mark.parametrize("route", ["list users", "verify", "introspect"])
 def test_a_key_beside_another_credential_is_401(world, operator, every, other, route):
