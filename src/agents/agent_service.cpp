@@ -8,6 +8,7 @@
 
 #include "core/json_writer.hpp"
 #include "crypto/random.hpp"
+#include "webhooks/emit.hpp"
 
 namespace archon::agents {
 namespace {
@@ -133,9 +134,20 @@ MintedAgentToken AgentService::mint(const std::string& user_id, const std::strin
   auto issued = tokens_.issue(tokens::TokenKind::kAgent, std::move(claims), std::chrono::seconds(lifetime));
   out.agent_token = issued.token;
   out.expires_in = issued.expires_at - issued.issued_at;
-  agents_.insert_agent_token({out.agent_id, issued.jti, user_id, session_id, parent_id, root_id, depth, type.name,
-                              json::write(boost::json::value_from(out.granted)), json::write(out.restrictions),
-                              issued.issued_at, issued.expires_at, std::nullopt});
+  boost::json::object event{{"agent_id", out.agent_id},
+                            {"agent_type", type.name},
+                            {"user_id", user_id},
+                            {"session_id", session_id},
+                            {"parent_agent_id", parent_id ? boost::json::value(*parent_id) : nullptr},
+                            {"root_agent_id", root_id},
+                            {"depth", depth},
+                            {"capabilities", boost::json::value_from(out.granted)},
+                            {"expires_at", issued.expires_at}};
+  webhooks::committing({webhooks::make_event(parent ? "agent.delegated" : "agent.token_issued", std::move(event))}, [&] {
+    agents_.insert_agent_token({out.agent_id, issued.jti, user_id, session_id, parent_id, root_id, depth, type.name,
+                                json::write(boost::json::value_from(out.granted)), json::write(out.restrictions),
+                                issued.issued_at, issued.expires_at, std::nullopt});
+  });
   return out;
 }
 
@@ -307,7 +319,9 @@ std::vector<store::AgentTokenRecord> AgentService::list_tokens(const std::string
 }
 
 std::size_t AgentService::revoke_lineage(const std::string& agent_id) {
-  auto revoked = agents_.revoke_agent_lineage(agent_id, tokens::system_epoch_seconds());
+  auto revoked = webhooks::committing({webhooks::make_event("agent.token_revoked", {{"agent_id", agent_id}})}, [&] {
+    return agents_.revoke_agent_lineage(agent_id, tokens::system_epoch_seconds());
+  });
   // The family deny-list: every descendant names its ancestors in its act chain, so verifying
   // any of them sees this revocation at once, from memory.
   for (const auto& [id, expires] : revoked)

@@ -21,6 +21,8 @@ Expected<store::ApiKeyRecord, ApiError> require_api_key(http::Exchange& ex, cons
   auto refuse = [&](const char* why) -> Expected<store::ApiKeyRecord, ApiError> {
     // Failed keys count against the client address, so guessing is rate limited too.
     if (auto limited = limit_unauthenticated(ex)) return Unexpected{std::move(*limited)};
+    // RFC 9110 §15.5.2: a 401 names the scheme that would work.
+    ex.response().set(http::bhttp::field::www_authenticate, "ApiKey realm=\"archon-auth\", header=\"X-API-Key\"");
     return Unexpected{key_refused(why)};
   };
   if (header == request.end()) return refuse("Send X-API-Key");

@@ -65,6 +65,14 @@ TEST(RouteTable, EveryRouteHasTheTierTheDocumentationLists) {
       {"GET", "/api/v2/admin/api-keys", "api_access.admin", false},
       {"GET", "/api/v2/admin/api-keys/{id}", "api_access.admin", false},
       {"DELETE", "/api/v2/admin/api-keys/{id}", "api_access.admin", false},
+      {"POST", "/api/v2/admin/webhooks", "api_access.admin", false},
+      {"GET", "/api/v2/admin/webhooks", "api_access.admin", false},
+      {"GET", "/api/v2/admin/webhooks/{id}", "api_access.admin", false},
+      {"PATCH", "/api/v2/admin/webhooks/{id}", "api_access.admin", false},
+      {"DELETE", "/api/v2/admin/webhooks/{id}", "api_access.admin", false},
+      {"POST", "/api/v2/admin/webhooks/{id}/rotate-secret", "api_access.admin", false},
+      {"GET", "/api/v2/admin/webhooks/{id}/deliveries", "api_access.admin", false},
+      {"POST", "/api/v2/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver", "api_access.admin", false},
   };
   http::Router router;
   register_all_routes(router, Services{});

@@ -10,6 +10,7 @@
 #include "observability/metrics.hpp"
 #include "agents/agent_service.hpp"
 #include "apikeys/api_key_service.hpp"
+#include "webhooks/webhook_service.hpp"
 #include "audit/audit_log.hpp"
 #include "identity/account_service.hpp"
 #include "identity/user_admin_service.hpp"
@@ -43,12 +44,13 @@ struct Services {
   agents::AgentService* agents = nullptr;
   const agents::AgentCatalog* agent_catalog = nullptr;
   apikeys::ApiKeyService* api_keys = nullptr;
+  webhooks::WebhookService* webhooks = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   bool complete() const {
     return health && metrics && server_state && keyring && token_service && service_clients && tokens_config &&
            config && accounts && user_admin && sessions && identity_store && user_cache && audit && identity_context && agents &&
-           agent_catalog && api_keys;
+           agent_catalog && api_keys && webhooks;
   }
 };
 
@@ -63,6 +65,7 @@ void register_me_routes(http::Router& router, const Services& services);
 void register_admin_routes(http::Router& router, const Services& services);
 void register_agent_routes(http::Router& router, const Services& services);
 void register_api_key_routes(http::Router& router, const Services& services);
+void register_webhook_routes(http::Router& router, const Services& services);
 
 inline void register_all_routes(http::Router& router, const Services& services) {
   register_health_routes(router, services);
@@ -76,6 +79,7 @@ inline void register_all_routes(http::Router& router, const Services& services) 
   register_admin_routes(router, services);
   register_agent_routes(router, services);
   register_api_key_routes(router, services);
+  register_webhook_routes(router, services);
 }
 
 }  // namespace archon::api

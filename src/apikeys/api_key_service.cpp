@@ -15,15 +15,8 @@ std::int64_t now_seconds() {
 }
 
 std::string new_key_id() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string raw = crypto::sha256(crypto::random_token(32));
-  std::string id = "key_";
-  for (std::size_t i = 0; i < 16; ++i) {
-    auto b = static_cast<unsigned char>(raw[i]);
-    id += kHex[b >> 4];
-    id += kHex[b & 0xF];
-  }
-  return id;
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return "key_" + crypto::time_ordered_hex_id(millis.count());
 }
 
 }  // namespace

@@ -2,7 +2,12 @@
 
 #include <thread>
 
+#include <cstdlib>
+
 #include "core/embedded_assets.hpp"
+#include "core/log.hpp"
+#include "mail/file_mailer.hpp"
+#include "mail/smtp_mailer.hpp"
 #include "identity/argon2id.hpp"
 #include "redis/redis_url.hpp"
 
@@ -80,10 +85,51 @@ void add_cluster_checks(observability::HealthRegistry& health, const ClusterLink
   });
 }
 
-mail::FileMailerOptions mail_options(const Config& config) {
-  mail::FileMailerOptions o;
-  o.directory = config.data_dir + "/mail";
+// The configured transport. SMTP credentials come from the environment only.
+std::unique_ptr<mail::Mailer> make_mailer(const Config& config) {
+  if (config.mail.transport != "smtp") {
+    mail::FileMailerOptions o;
+    o.directory = config.data_dir + "/mail";
+    o.from = config.identity.mail_from;
+    return std::make_unique<mail::FileMailer>(std::move(o));
+  }
+  const SmtpConfig& smtp = config.mail.smtp;
+  mail::SmtpMailerOptions o;
+  o.host = smtp.host;
+  o.port = smtp.port;
+  o.security = smtp.security == "tls"    ? mail::SmtpMailerOptions::Security::kImplicitTls
+               : smtp.security == "none" ? mail::SmtpMailerOptions::Security::kNone
+                                         : mail::SmtpMailerOptions::Security::kStartTls;
+  o.ca_file = smtp.ca_file;
+  o.verify_certificate = smtp.verify_certificate;
+  o.connect_timeout = std::chrono::seconds(smtp.connect_timeout_seconds);
+  o.timeout = std::chrono::seconds(smtp.timeout_seconds);
+  if (const char* user = std::getenv("ARCHON_AUTH_SMTP_USERNAME")) o.username = user;
+  if (const char* password = std::getenv("ARCHON_AUTH_SMTP_PASSWORD")) o.password = password;
   o.from = config.identity.mail_from;
+  if (smtp.security == "none" || !smtp.verify_certificate)
+    log::warn("mail: SMTP without a verified TLS connection", {{"host", smtp.host}, {"security", smtp.security}});
+  log::info("mail: SMTP transport", {{"host", smtp.host}, {"port", smtp.port}, {"security", smtp.security},
+                                     {"auth", !o.username.empty()}});
+  return std::make_unique<mail::SmtpMailer>(std::move(o));
+}
+
+net::DestinationPolicy destination_policy(const WebhooksConfig& config) {
+  auto policy = net::DestinationPolicy::with_allowed(config.allow_networks);
+  if (!policy) throw std::runtime_error("webhooks.allow_networks: " + policy.error());
+  return std::move(*policy);
+}
+
+net::OutboundOptions outbound_options(const WebhooksConfig& config) {
+  return {std::chrono::milliseconds(config.connect_timeout_ms), std::chrono::milliseconds(config.timeout_ms),
+          config.max_response_bytes};
+}
+
+webhooks::DeliveryWorkerOptions worker_options(const WebhooksConfig& config) {
+  webhooks::DeliveryWorkerOptions o;
+  o.retry_schedule = config.retry_schedule;
+  // A lease outlives the longest attempt, so two instances never send one attempt at once.
+  o.lease_seconds = config.timeout_ms / 1000 + 30;
   return o;
 }
 
@@ -116,8 +162,8 @@ ServiceGraph::ServiceGraph(Runtime& rt, Instance& in)
       // second without work, so that idle RSS stays small.
       hashing_pool(std::in_place, hash_threads, rt.config.identity.hashing_queue,
                    [] { identity::argon2id::release_thread_memory(); }),
-      mailer(mail_options(rt.config)),
-      outbox(*rt.mail_outbox, mailer),
+      mailer(make_mailer(rt.config)),
+      outbox(*rt.mail_outbox, *mailer),
       catalog(load_catalog(rt.config)),
       users(*rt.identity_store, rt.config.cache.max_items, &in.metrics),
       agent_store(*rt.agent_store, rt.config.cache.max_items, &in.metrics),
@@ -134,11 +180,19 @@ ServiceGraph::ServiceGraph(Runtime& rt, Instance& in)
                    [this] { outbox.notify(); },
                    [this](const std::vector<std::string>& roles) {
                      return agent_service.runnable_types_for_roles(roles);
-                   }},
+                   },
+                   tokens::system_epoch_seconds,
+                   [&rt](std::vector<store::OutboxEvent> events) { rt.store->webhooks().publish(std::move(events)); }},
       accounts(identity_ctx),
       user_admin(identity_ctx),
       sessions(identity_ctx),
-      api_keys(rt.store->api_keys(), *rt.audit) {
+      api_keys(rt.store->api_keys(), *rt.audit),
+      outbound(destination_policy(rt.config.webhooks), outbound_options(rt.config.webhooks)),
+      webhooks(rt.store->webhooks(), *rt.kek, outbound, *rt.audit, rt.config.webhooks.secret_rotation_grace),
+      webhook_worker(rt.store->webhooks(), webhooks, outbound, *rt.audit, worker_options(rt.config.webhooks)) {
+  // One instance owns an SQLite database: a lease found now was held by a process that died.
+  if (rt.store->single_instance()) rt.store->webhooks().release_all_leases();
+  webhook_worker.start();
   auto* bus = in.cluster.bus.get();
   if (!bus) return;
   // With several instances: the shared L2 behind the caches, and the bus's messages applied.
@@ -186,6 +240,7 @@ api::Services ServiceGraph::api(Runtime& rt, Instance& in, const http::ServerSta
                          .agents = &agent_service,
                          .agent_catalog = &catalog,
                          .api_keys = &api_keys,
+                         .webhooks = &webhooks,
                          .started = started};
   if (!services.complete()) throw std::logic_error("serve: a collaborator of the API handlers is missing");
   return services;
@@ -194,6 +249,7 @@ api::Services ServiceGraph::api(Runtime& rt, Instance& in, const http::ServerSta
 void ServiceGraph::shutdown(Runtime& rt, Instance& in) {
   if (in.cluster.bus) rt.revocations->set_bus(nullptr);
   in.cluster.bus.reset();  // its thread applies messages to the caches: stop it first
+  webhook_worker.stop();
   hashing_pool.reset();
 }
 

@@ -18,12 +18,15 @@
 #include "identity/hashing_pool.hpp"
 #include "identity/password_hasher.hpp"
 #include "identity/user_admin_service.hpp"
-#include "mail/file_mailer.hpp"
+#include "mail/mailer.hpp"
 #include "mail/outbox_worker.hpp"
+#include "net/outbound_http.hpp"
 #include "observability/health.hpp"
 #include "observability/metrics.hpp"
 #include "redis/redis_rate_limiter.hpp"
 #include "sessions/session_service.hpp"
+#include "webhooks/delivery_worker.hpp"
+#include "webhooks/webhook_service.hpp"
 
 namespace archon::app {
 
@@ -57,7 +60,7 @@ struct ServiceGraph {
   // Optional so it can be destroyed after the I/O threads stop but before their io_contexts are
   // (the pool posts its last answers to their executors).
   std::optional<identity::HashingPool> hashing_pool;
-  mail::FileMailer mailer;
+  std::unique_ptr<mail::Mailer> mailer;  // mail.transport: a file per message, or SMTP
   mail::OutboxWorker outbox;
   agents::AgentCatalog catalog;
   // L1: user records and agent grants read through bounded in-memory caches; the writes that
@@ -71,6 +74,9 @@ struct ServiceGraph {
   identity::UserAdminService user_admin;
   sessions::SessionService sessions;
   apikeys::ApiKeyService api_keys;
+  net::OutboundHttp outbound;  // webhooks' HTTP, SSRF-guarded
+  webhooks::WebhookService webhooks;
+  webhooks::DeliveryWorker webhook_worker;  // last: its threads use everything above
 };
 
 }  // namespace archon::app

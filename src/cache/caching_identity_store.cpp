@@ -73,6 +73,11 @@ std::vector<std::string> CachingIdentityStore::update_user_admin(const std::stri
   return revoked;
 }
 
+std::optional<std::string> CachingIdentityStore::find_email_token_user(const std::string& token_hash,
+                                                                       const std::string& purpose, std::int64_t now) {
+  return backend_.find_email_token_user(token_hash, purpose, now);
+}
+
 std::optional<std::string> CachingIdentityStore::verify_email(const std::string& token_hash, std::int64_t now) {
   auto user_id = backend_.verify_email(token_hash, now);
   if (user_id) forget(*user_id);

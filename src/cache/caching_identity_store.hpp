@@ -52,6 +52,8 @@ class CachingIdentityStore final : public store::IdentityStore {
   void issue_email_token(const store::EmailTokenRecord& token, const store::OutboxMessage& mail,
                          bool supersede_unused) override;
   void enqueue_mail(const store::OutboxMessage& mail, std::int64_t now) override;
+  std::optional<std::string> find_email_token_user(const std::string& token_hash, const std::string& purpose,
+                                                   std::int64_t now) override;
   std::optional<std::string> verify_email(const std::string& token_hash, std::int64_t now) override;
   std::optional<std::pair<std::string, std::vector<std::string>>> reset_password(
       const std::string& token_hash, const store::PasswordResetWrites& writes, std::int64_t now) override;

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "core/config_sections.hpp"
 #include "core/yaml_read.hpp"
 #include "core/ip_networks.hpp"
 
@@ -461,7 +462,7 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
   }
   Config cfg;
   if (root.IsNull()) return cfg;  // an empty file means all defaults
-  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions", "agents", "cache", "store", "redis"})) return Err{*e};
+  if (auto e = check_keys(root, "", {"server", "data_dir", "log", "cors", "rate_limits", "tokens", "identity", "sessions", "agents", "cache", "store", "redis", "mail", "webhooks"})) return Err{*e};
   try {
     if (root["server"])
       if (auto e = parse_server(root["server"], cfg.server)) return Err{*e};
@@ -489,6 +490,10 @@ Expected<Config, std::string> parse_config_yaml(const std::string& text) {
       if (auto e = parse_store(root["store"], cfg.store)) return Err{*e};
     if (root["redis"])
       if (auto e = parse_redis(root["redis"], cfg.redis)) return Err{*e};
+    if (root["mail"])
+      if (auto e = parse_mail(root["mail"], cfg.mail)) return Err{*e};
+    if (root["webhooks"])
+      if (auto e = parse_webhooks(root["webhooks"], cfg.webhooks)) return Err{*e};
     if (const YAML::Node c = root["cache"]) {
       if (auto e = check_keys(c, "cache", {"max_items"})) return Err{*e};
       if (c["max_items"]) {

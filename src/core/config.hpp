@@ -147,6 +147,38 @@ struct RedisConfig {
   int command_timeout_ms = 1000;
 };
 
+// How mail leaves: a file per message under <data_dir>/mail (the embedded default), or SMTP.
+// SMTP credentials come from ARCHON_AUTH_SMTP_USERNAME / ARCHON_AUTH_SMTP_PASSWORD, never the file.
+struct SmtpConfig {
+  std::string host;
+  int port = 587;
+  std::string security = "starttls";  // starttls (required) | tls (implicit, "smtps") | none
+  std::string ca_file;                // trust these CAs instead of the system's
+  bool verify_certificate = true;     // false: no verification at all (labs only; warned at start)
+  int connect_timeout_seconds = 10;
+  int timeout_seconds = 30;
+};
+struct MailConfig {
+  std::string transport = "file";  // file | smtp
+  SmtpConfig smtp;
+};
+
+// Outgoing webhooks (docs/webhooks.md).
+struct WebhooksConfig {
+  // The waits between attempts of one delivery (Standard Webhooks' suggestion: about a day).
+  std::vector<std::chrono::seconds> retry_schedule{std::chrono::seconds(5),     std::chrono::seconds(300),
+                                                   std::chrono::seconds(1800),  std::chrono::seconds(7200),
+                                                   std::chrono::seconds(18000), std::chrono::seconds(36000),
+                                                   std::chrono::seconds(36000)};
+  int connect_timeout_ms = 5000;
+  int timeout_ms = 15000;                  // the whole attempt, response included
+  std::size_t max_response_bytes = 65536;  // read of an answer's body beyond this is cut
+  // Networks an endpoint may resolve to despite the SSRF rules (loopback, private, link-local...).
+  std::vector<std::string> allow_networks;
+  // After a rotation the old signing secret still signs beside the new one this long.
+  std::chrono::seconds secret_rotation_grace{86400};
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
@@ -156,6 +188,8 @@ struct Config {
   TokensConfig tokens;
   IdentityConfig identity;
   SessionsConfig sessions;
+  MailConfig mail;
+  WebhooksConfig webhooks;
   std::string data_dir = "./data";
   LogConfig log;
   CorsConfig cors;

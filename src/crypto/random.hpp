@@ -13,6 +13,9 @@ std::string random_token(std::size_t bytes = 32);
 // characters, so a B-tree keyed on them takes new rows on a few hot pages instead of one random
 // page each (UUIDv7's idea). Not a secret: it reveals its creation time to the millisecond.
 std::string time_ordered_id(std::int64_t unix_millis);
+// The same layout as 32 lowercase hex characters: ordered by creation time (to the millisecond)
+// under byte-wise comparison, so "ORDER BY id" lists newest first within a second too.
+std::string time_ordered_hex_id(std::int64_t unix_millis);
 // Raw 32-byte SHA-256 digest.
 std::string sha256(std::string_view data);
 // Constant-time equality for secrets and digests.

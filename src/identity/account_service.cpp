@@ -5,6 +5,7 @@
 #include "identity/login_throttle.hpp"
 #include "identity/mail_templates.hpp"
 #include "identity/password_policy.hpp"
+#include "webhooks/emit.hpp"
 
 namespace archon::identity {
 namespace {
@@ -106,7 +107,9 @@ boost::asio::awaitable<Expected<RegisterResult, ApiError>> AccountService::regis
                                     now + ctx_.config.identity.verification_token_lifetime.count()};
     mail = verification_mail(user.email, user.name, plain, ctx_.config.tokens.public_url);
   }
-  if (!ctx_.store.create_user(user, {"user"}, token, mail)) {
+  auto registered = webhooks::make_event(
+      "user.registered", {{"user_id", user.id}, {"email", user.email}, {"email_verified", user.email_verified}});
+  if (!webhooks::committing({std::move(registered)}, [&] { return ctx_.store.create_user(user, {"user"}, token, mail); })) {
     if (!verify) co_return Unexpected{ApiError::make(ErrorCode::kUserAlreadyExists)};
     // No enumeration: the same answer as a new account, and the owner hears about it.
     ctx_.store.enqueue_mail(existing_account_mail(*email, ctx_.config.tokens.public_url), now);
@@ -120,7 +123,11 @@ boost::asio::awaitable<Expected<RegisterResult, ApiError>> AccountService::regis
 }
 
 Expected<std::string, ApiError> AccountService::verify_email(const std::string& token, const audit::RequestInfo& info) {
-  auto user_id = ctx_.store.verify_email(crypto::sha256(token), ctx_.now());
+  const std::string hash = crypto::sha256(token);
+  std::vector<store::OutboxEvent> events;
+  if (auto owner = ctx_.store.find_email_token_user(hash, "verify_email", ctx_.now()))
+    events.push_back(webhooks::make_event("user.email_verified", {{"user_id", *owner}}));
+  auto user_id = webhooks::committing(std::move(events), [&] { return ctx_.store.verify_email(hash, ctx_.now()); });
   if (!user_id) {
     ctx_.audit.record(info, "verify_email", "failure", "anonymous", std::nullopt);
     auto error = ApiError::make(ErrorCode::kAuthTokenInvalid, "The verification token is not valid",
@@ -169,7 +176,14 @@ boost::asio::awaitable<Expected<std::monostate, ApiError>> AccountService::confi
   if (!hash) co_return Unexpected{busy()};
   // A reset ends every session (whoever knew the old password is signed out) and the email's
   // lockouts (the owner proved control of the mailbox).
-  auto result = ctx_.store.reset_password(crypto::sha256(token), {*hash, "password_reset", true}, ctx_.now());
+  const std::string token_hash = crypto::sha256(token);
+  std::vector<store::OutboxEvent> events;
+  if (auto owner = ctx_.store.find_email_token_user(token_hash, "password_reset", ctx_.now()))
+    events.push_back(webhooks::make_event("user.password_changed",
+                                          {{"user_id", *owner}, {"via", "password_reset"}, {"sessions_revoked", "all"}}));
+  auto result = webhooks::committing(std::move(events), [&] {
+    return ctx_.store.reset_password(token_hash, {*hash, "password_reset", true}, ctx_.now());
+  });
   if (!result) {
     ctx_.audit.record(info, "password_reset", "failure", "anonymous", std::nullopt);
     auto error = ApiError::make(ErrorCode::kAuthTokenInvalid, "The reset token is not valid",
@@ -217,8 +231,14 @@ boost::asio::awaitable<Expected<std::size_t, ApiError>> AccountService::change_p
   std::fill(next.begin(), next.end(), '\0');
   if (!hash) co_return Unexpected{busy()};
   std::int64_t now = ctx_.now();
-  ctx_.store.update_password_hash(caller.subject, *hash, now);
-  auto revoked = ctx_.store.revoke_sessions(caller.subject, "others", caller.session_id, "password_change", now);
+  webhooks::committing({webhooks::make_event("user.password_changed", {{"user_id", caller.subject},
+                                                                      {"via", "password_change"},
+                                                                      {"sessions_revoked", "others"}})},
+                       [&] { ctx_.store.update_password_hash(caller.subject, *hash, now); });
+  auto revoked = webhooks::committing(
+      {webhooks::make_event("session.revoked",
+                            {{"user_id", caller.subject}, {"reason", "password_change"}, {"scope", "others"}})},
+      [&] { return ctx_.store.revoke_sessions(caller.subject, "others", caller.session_id, "password_change", now); });
   deny_sessions(ctx_, revoked);
   ctx_.store.enqueue_mail(password_changed_mail(user->email), now);
   if (ctx_.mail_queued) ctx_.mail_queued();

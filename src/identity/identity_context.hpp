@@ -14,6 +14,7 @@
 #include "identity/password_hasher.hpp"
 #include "observability/metrics.hpp"
 #include "store/identity_store.hpp"
+#include "store/staged_events.hpp"
 #include "tokens/token_service.hpp"
 
 namespace archon::identity {
@@ -31,6 +32,9 @@ struct IdentityContext {
   // The agent types a user with these roles may run (the access token's agent_capabilities).
   std::function<std::vector<std::string>(const std::vector<std::string>& roles)> runnable_agent_types;
   std::function<std::int64_t()> now = tokens::system_epoch_seconds;
+  // Writes webhook events in a transaction of their own, for an announcement that follows a
+  // change committed earlier (a lockout confirmed once the password proved wrong); may be empty.
+  std::function<void(std::vector<store::OutboxEvent>)> publish_events;
 };
 
 // Puts the sessions on the deny-list so their access tokens stop working at once, until

@@ -3,6 +3,7 @@
 #include <boost/json/value_from.hpp>
 
 #include "store/store_errors.hpp"
+#include "webhooks/emit.hpp"
 
 namespace archon::identity {
 
@@ -25,7 +26,11 @@ Expected<std::vector<std::string>, ApiError> UserAdminService::apply(const std::
     // Deactivation ends every session at once.
     store::AdminChange change{c.name, c.roles, c.is_active, std::nullopt};
     if (c.is_active && !*c.is_active) change.revoke_sessions = "deactivated";
-    auto revoked = ctx_.store.update_user_admin(user_id, change, ctx_.now(), keeps_an_administrator);
+    std::vector<store::OutboxEvent> events;
+    if (c.is_active && !*c.is_active) events.push_back(webhooks::make_event("user.deactivated", {{"user_id", user_id}}));
+    auto revoked = webhooks::committing(std::move(events), [&] {
+      return ctx_.store.update_user_admin(user_id, change, ctx_.now(), keeps_an_administrator);
+    });
     deny_sessions(ctx_, revoked);
     return revoked;
   } catch (const store::ChangeRefused&) {

@@ -1,4 +1,5 @@
 #include "sessions/refresh_rotation.hpp"
+#include "webhooks/emit.hpp"
 
 namespace archon::sessions {
 
@@ -40,10 +41,16 @@ RotationDecision decide_rotation(const store::RefreshFamilyState& f, const Refre
 RefreshOutcome rotate_refresh_token(store::IdentityStore& store, const std::string& presented_hash,
                                     const RefreshSuccessor& successor, std::int64_t now, const RefreshPolicy& policy) {
   RefreshOutcome out;
-  store.update_refresh_family(presented_hash, [&](const store::RefreshFamilyState& family) {
-    RotationDecision d = decide_rotation(family, successor, now, policy);
-    out = d.outcome;
-    return d.writes;
+  webhooks::committing({}, [&] {
+    store.update_refresh_family(presented_hash, [&](const store::RefreshFamilyState& family) {
+      RotationDecision d = decide_rotation(family, successor, now, policy);
+      out = d.outcome;
+      // Announced in the transaction that revokes the session (a retry decides, and stages, again).
+      if (out.kind == RefreshOutcome::Kind::kReuseDetected)
+        webhooks::emit("refresh_token.reuse_detected",
+                       {{"user_id", out.user_id}, {"session_id", out.session_id}, {"session_revoked", true}});
+      return d.writes;
+    });
   });
   return out;
 }

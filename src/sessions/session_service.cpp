@@ -3,6 +3,7 @@
 #include "crypto/random.hpp"
 #include "identity/email_address.hpp"
 #include "identity/login_throttle.hpp"
+#include "webhooks/emit.hpp"
 #include "sessions/refresh_rotation.hpp"
 
 namespace archon::sessions {
@@ -49,6 +50,11 @@ boost::asio::awaitable<Expected<SessionTokens, ApiError>> SessionService::login(
 
   if (!user || !verified->ok || !user->is_active) {
     ctx_.metrics.count_auth_attempt("failure");
+    // This failure was the one that locked the pair (its reservation set the lock).
+    if (user && attempt.attempts_remaining == 0 && ctx_.publish_events)
+      ctx_.publish_events({webhooks::make_event("user.locked", {{"user_id", user->id},
+                                                                {"scope", "address"},
+                                                                {"locked_until", now + idc.lockout_duration.count()}})});
     ctx_.audit.record(info, "login", "failure", "anonymous", user ? std::optional(user->id) : std::nullopt,
                       {{"attempts_remaining", attempt.attempts_remaining}});
     co_return Unexpected{ApiError::make(
@@ -135,7 +141,11 @@ Expected<SessionTokens, ApiError> SessionService::refresh(const std::string& pre
 
 std::size_t SessionService::logout(const tokens::VerifiedToken& caller, const std::string& scope,
                                    const audit::RequestInfo& info) {
-  auto revoked = ctx_.store.revoke_sessions(caller.subject, scope, caller.session_id, "logout", ctx_.now());
+  boost::json::object data{{"user_id", caller.subject}, {"reason", "logout"}, {"scope", scope}};
+  if (scope == "local") data["session_id"] = caller.session_id;
+  auto revoked = webhooks::committing({webhooks::make_event("session.revoked", std::move(data))}, [&] {
+    return ctx_.store.revoke_sessions(caller.subject, scope, caller.session_id, "logout", ctx_.now());
+  });
   if (scope == "local" || scope == "global") {
     // The caller's own access token dies even if its session was already gone.
     ctx_.tokens.revocations().revoke(tokens::RevocationSubject::kJti, caller.jti,
@@ -153,7 +163,11 @@ std::vector<store::SessionRecord> SessionService::list_sessions(const std::strin
 
 bool SessionService::revoke_session(const std::string& user_id, const std::string& session_id,
                                     const std::string& actor, const audit::RequestInfo& info) {
-  if (!ctx_.store.revoke_user_session(user_id, session_id, actor == user_id ? "user" : "admin", ctx_.now()))
+  const std::string reason = actor == user_id ? "user" : "admin";
+  auto event = webhooks::make_event("session.revoked",
+                                    {{"user_id", user_id}, {"session_id", session_id}, {"reason", reason}, {"scope", "local"}});
+  if (!webhooks::committing({std::move(event)},
+                            [&] { return ctx_.store.revoke_user_session(user_id, session_id, reason, ctx_.now()); }))
     return false;
   identity::deny_sessions(ctx_, {session_id});
   ctx_.audit.record(info, "session_revoked", "success", actor, user_id, {{"session_id", session_id}});

@@ -178,6 +178,9 @@ class IdentityStore {
   // the same purpose die (serialized per user, so of two issued at once the later wins).
   virtual void issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail, bool supersede_unused) = 0;
   virtual void enqueue_mail(const OutboxMessage& mail, std::int64_t now) = 0;
+  // Whose live (unused, unexpired) token of `purpose` this is; nothing is consumed.
+  virtual std::optional<std::string> find_email_token_user(const std::string& token_hash, const std::string& purpose,
+                                                           std::int64_t now) = 0;
   // Single use: marks the email verified; the user id, or nullopt if unknown, used or expired.
   virtual std::optional<std::string> verify_email(const std::string& token_hash, std::int64_t now) = 0;
   // Single use: consumes the live token and writes `writes`, in one transaction. Returns the

@@ -8,6 +8,7 @@
 #include "store/sql/sql_identity_store.hpp"
 #include "store/sql/sql_mail_outbox.hpp"
 #include "store/sql/sql_token_store.hpp"
+#include "store/sql/sql_webhook_store.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "store/sqlite/sqlite_sql_database.hpp"
 #include "store/store_backend.hpp"
@@ -29,12 +30,15 @@ class Backend : public StoreBackend {
         identity_(sql_),
         agents_(sql_),
         api_keys_(sql_),
+        webhooks_(sql_),
         mail_(sql_, std::is_same_v<Database, PgDatabase> ? SqlMailOutbox::kLeaseSeconds : 0) {}
 
   TokenStore& tokens() override { return tokens_; }
   IdentityStore& identity() override { return identity_; }
   AgentStore& agents() override { return agents_; }
   ApiKeyRepository& api_keys() override { return api_keys_; }
+  WebhookRepository& webhooks() override { return webhooks_; }
+  bool single_instance() const override { return !std::is_same_v<Database, PgDatabase>; }
   MailOutboxRepository& mail_outbox() override { return mail_; }
   int migrate() override { return db_.migrate(); }
   int schema_version() override { return db_.schema_version(); }
@@ -56,6 +60,7 @@ class Backend : public StoreBackend {
   SqlIdentityStore identity_;
   SqlAgentStore agents_;
   SqlApiKeyStore api_keys_;
+  SqlWebhookStore webhooks_;
   SqlMailOutbox mail_;
 };
 

@@ -13,6 +13,7 @@
 #include "store/identity_store.hpp"
 #include "store/mail_outbox_repository.hpp"
 #include "store/token_store.hpp"
+#include "store/webhook_repository.hpp"
 
 namespace archon::store {
 
@@ -24,6 +25,9 @@ class StoreBackend {
   virtual IdentityStore& identity() = 0;
   virtual AgentStore& agents() = 0;
   virtual ApiKeyRepository& api_keys() = 0;
+  virtual WebhookRepository& webhooks() = 0;
+  // SQLite: one instance owns the database, so leases found at start are stale.
+  virtual bool single_instance() const = 0;
   virtual MailOutboxRepository& mail_outbox() = 0;
 
   // Applies pending migrations (once, however many instances start together); returns how many.

@@ -69,7 +69,7 @@ class PgSqlConnection final : public sql::Connection {
 
 }  // namespace
 
-void PgSqlDatabase::run(Mode mode, const std::function<void(sql::Connection&)>& fn) {
+void PgSqlDatabase::execute(Mode mode, const std::function<void(sql::Connection&)>& fn) {
   auto body = [&](PgConnection& conn) {
     PgSqlConnection c(conn);
     fn(c);

@@ -11,7 +11,7 @@ class PgSqlDatabase final : public sql::Database {
  public:
   explicit PgSqlDatabase(PgDatabase& db) : db_(db) {}
   sql::Dialect dialect() const override { return sql::Dialect::kPostgres; }
-  void run(Mode mode, const std::function<void(sql::Connection&)>& fn) override;
+  void execute(Mode mode, const std::function<void(sql::Connection&)>& fn) override;
 
  private:
   PgDatabase& db_;

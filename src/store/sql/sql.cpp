@@ -98,4 +98,20 @@ std::optional<std::int64_t> Row::opt_int64(int col) const {
   return is_null(col) ? std::nullopt : std::optional<std::int64_t>(int64(col));
 }
 
+void Database::run(Mode mode, const std::function<void(Connection&)>& fn) {
+  bool write = mode == Mode::kTransaction || mode == Mode::kWrite;
+  if (!write || !outbox_writer_ || !EventScope::open()) {
+    execute(mode, fn);
+    return;
+  }
+  auto& staged = EventScope::staged();
+  const std::size_t before = staged.size();
+  execute(Mode::kTransaction, [&](Connection& c) {
+    EventScope::truncate(before);  // a retried attempt stages its decisions' events afresh
+    fn(c);
+    if (!staged.empty()) outbox_writer_(c, staged);
+  });
+  staged.clear();  // committed with the change
+}
+
 }  // namespace archon::store::sql

@@ -27,6 +27,8 @@
 #include <variant>
 #include <vector>
 
+#include "store/staged_events.hpp"
+
 namespace archon::store::sql {
 
 enum class Dialect { kSqlite, kPostgres };
@@ -165,7 +167,13 @@ class Database {
   virtual Dialect dialect() const = 0;
   // A kTransaction callback may run more than once (PostgreSQL retries serialization failures
   // and deadlocks), so it must set its outcome, not add to captured state.
-  virtual void run(Mode mode, const std::function<void(Connection&)>& fn) = 0;
+  // A write (kTransaction or kWrite) made inside a store::EventScope runs as one transaction that
+  // also writes the scope's staged events through the outbox writer, just before it commits.
+  void run(Mode mode, const std::function<void(Connection&)>& fn);
+
+  // Writes staged events inside the committing transaction (set once, before use).
+  using OutboxWriter = std::function<void(Connection&, const std::vector<store::OutboxEvent>&)>;
+  void set_outbox_writer(OutboxWriter writer) { outbox_writer_ = std::move(writer); }
 
   template <class Fn>
   auto read(Fn&& fn) { return run_returning(Mode::kRead, std::forward<Fn>(fn)); }
@@ -176,7 +184,13 @@ class Database {
   template <class Fn>
   auto write(Fn&& fn) { return run_returning(Mode::kWrite, std::forward<Fn>(fn)); }
 
+ protected:
+  // The backend's unit of work for `mode`.
+  virtual void execute(Mode mode, const std::function<void(Connection&)>& fn) = 0;
+
  private:
+  OutboxWriter outbox_writer_;
+
   template <class Fn>
   auto run_returning(Mode mode, Fn&& fn) {
     using Result = std::invoke_result_t<Fn&, Connection&>;

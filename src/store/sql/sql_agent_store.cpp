@@ -111,6 +111,7 @@ std::vector<std::pair<std::string, std::int64_t>> SqlAgentStore::revoke_agent_li
   auto revoked = db_.write([&](sql::Connection& c) {
     std::vector<std::tuple<std::int64_t, std::string, std::int64_t>> rows;
     for (auto row : c.query(kRevoke, {agent_id, now})) rows.emplace_back(row.int64(2), row.text(0), row.int64(1));
+    if (rows.empty()) EventScope::cancel();  // no such token: nothing was revoked
     return rows;
   });
   std::sort(revoked.begin(), revoked.end());  // RETURNING promises no order: by depth, then id

@@ -172,9 +172,12 @@ std::vector<std::string> SqlIdentityStore::revoke_sessions(const std::string& us
       "UPDATE sessions SET revoked_at = $1, revoke_reason = $2 WHERE user_id = $3 AND id <> $4 "
       "AND revoked_at IS NULL RETURNING id, created_at");
   return db_.write([&](sql::Connection& c) {
-    if (scope == "local") return ids_by_creation(c.query(kLocal, {now, reason, user_id, session_id}));
-    if (scope == "others") return ids_by_creation(c.query(kOthers, {now, reason, user_id, session_id}));
-    return revoke_all_user_sessions(c, user_id, reason, now);
+    std::vector<std::string> ids;
+    if (scope == "local") ids = ids_by_creation(c.query(kLocal, {now, reason, user_id, session_id}));
+    else if (scope == "others") ids = ids_by_creation(c.query(kOthers, {now, reason, user_id, session_id}));
+    else ids = revoke_all_user_sessions(c, user_id, reason, now);
+    if (ids.empty()) EventScope::cancel();  // nothing was revoked
+    return ids;
   });
 }
 
@@ -196,7 +199,11 @@ bool SqlIdentityStore::revoke_user_session(const std::string& user_id, const std
                                            const std::string& reason, std::int64_t now) {
   static const sql::Sql kRevoke(
       "UPDATE sessions SET revoked_at = $1, revoke_reason = $2 WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL");
-  return db_.write([&](sql::Connection& c) { return c.query(kRevoke, {now, reason, session_id, user_id}).affected() == 1; });
+  return db_.write([&](sql::Connection& c) {
+    bool revoked = c.query(kRevoke, {now, reason, session_id, user_id}).affected() == 1;
+    if (!revoked) EventScope::cancel();
+    return revoked;
+  });
 }
 
 #undef ARCHON_SESSION_COLUMNS

@@ -27,6 +27,8 @@ class SqlIdentityStore final : public IdentityStore {
 
   void issue_email_token(const EmailTokenRecord& token, const OutboxMessage& mail, bool supersede_unused) override;
   void enqueue_mail(const OutboxMessage& mail, std::int64_t now) override;
+  std::optional<std::string> find_email_token_user(const std::string& token_hash, const std::string& purpose,
+                                                   std::int64_t now) override;
   std::optional<std::string> verify_email(const std::string& token_hash, std::int64_t now) override;
   std::optional<std::pair<std::string, std::vector<std::string>>> reset_password(const std::string& token_hash,
                                                                                  const PasswordResetWrites& writes,

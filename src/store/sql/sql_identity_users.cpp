@@ -111,7 +111,10 @@ bool SqlIdentityStore::create_user(const UserRecord& u, const std::vector<std::s
   return db_.transaction([&](sql::Connection& c) {
     auto ins = c.query(kInsert, {u.id, u.email, u.email_normalized, u.name, u.password_hash, u.email_verified,
                                  u.marketing_consent, u.created_at});
-    if (ins.affected() == 0) return false;
+    if (ins.affected() == 0) {
+      EventScope::cancel();  // no account was made: nothing to announce
+      return false;
+    }
     set_roles(c, u.id, roles);
     if (token) insert_email_token(c, *token, false);  // a new account has no older token
     if (mail) SqlMailOutbox::enqueue_mail_in(c, *mail, u.created_at);
@@ -204,11 +207,23 @@ void SqlIdentityStore::enqueue_mail(const OutboxMessage& mail, std::int64_t now)
   db_.write([&](sql::Connection& c) { SqlMailOutbox::enqueue_mail_in(c, mail, now); });
 }
 
+std::optional<std::string> SqlIdentityStore::find_email_token_user(const std::string& token_hash,
+                                                                   const std::string& purpose, std::int64_t now) {
+  static const sql::Sql kFind(
+      "SELECT user_id FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3");
+  return db_.read([&](sql::Connection& c) -> std::optional<std::string> {
+    auto r = c.query(kFind, {sql::Value::blob(token_hash), purpose, now});
+    if (r.empty()) return std::nullopt;
+    return r.row(0).text(0);
+  });
+}
+
 std::optional<std::string> SqlIdentityStore::verify_email(const std::string& token_hash, std::int64_t now) {
   static const sql::Sql kVerified("UPDATE users SET email_verified = TRUE, updated_at = $1 WHERE id = $2");
   return db_.transaction([&](sql::Connection& c) {
     auto user_id = consume_token(c, token_hash, "verify_email", now);
     if (user_id) c.query(kVerified, {now, *user_id});
+    else EventScope::cancel();
     return user_id;
   });
 }
@@ -222,7 +237,10 @@ std::optional<std::pair<std::string, std::vector<std::string>>> SqlIdentityStore
   using Out = std::optional<std::pair<std::string, std::vector<std::string>>>;
   return db_.transaction([&](sql::Connection& c) -> Out {
     auto user_id = consume_token(c, token_hash, "password_reset", now);
-    if (!user_id) return std::nullopt;
+    if (!user_id) {
+      EventScope::cancel();
+      return std::nullopt;
+    }
     auto email = c.query(kSet, {writes.new_hash, now, *user_id});
     std::vector<std::string> revoked;
     if (writes.revoke_sessions) revoked = revoke_all_user_sessions(c, *user_id, *writes.revoke_sessions, now);

@@ -44,7 +44,7 @@ class SqliteConnection final : public sql::Connection {
 
 }  // namespace
 
-void SqliteSqlDatabase::run(Mode mode, const std::function<void(sql::Connection&)>& fn) {
+void SqliteSqlDatabase::execute(Mode mode, const std::function<void(sql::Connection&)>& fn) {
   if (mode == Mode::kRead || mode == Mode::kSnapshot) {
     db_.with_connection([&](sqlite3* db) {
       SqliteConnection c(db);

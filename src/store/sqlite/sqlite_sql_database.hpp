@@ -10,7 +10,7 @@ class SqliteSqlDatabase final : public sql::Database {
  public:
   explicit SqliteSqlDatabase(SqliteDatabase& db) : db_(db) {}
   sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
-  void run(Mode mode, const std::function<void(sql::Connection&)>& fn) override;
+  void execute(Mode mode, const std::function<void(sql::Connection&)>& fn) override;
 
  private:
   SqliteDatabase& db_;
