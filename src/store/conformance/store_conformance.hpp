@@ -50,6 +50,7 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
   AgentStore& agents() { return backend_->agents(); }
   TokenStore& tokens() { return backend_->tokens(); }
   MailOutboxRepository& mail_outbox() { return backend_->mail_outbox(); }
+  WebhookRepository& webhooks() { return backend_->webhooks(); }
 
   // The dialect layer on this test's database, opened afresh (for units of work of the test's own).
   template <class Fn>
