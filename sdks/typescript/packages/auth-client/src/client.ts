@@ -3,7 +3,8 @@ import { ArchonAuthError } from './errors.js';
 import { SessionManager, isStaleTokenError } from './session.js';
 import {
   MemoryStorage,
-  type AgentAuth, type AgentGrant, type ApiKey, type ApiKeyInput, type CreatedApiKey, type AgentTokenInfo, type AgentType, type AuditEvent, type AuthConfig,
+  type AgentAuth, type AgentGrant, type ApiKey, type ApiKeyInput, type CreatedApiKey, type CreatedWebhook, type Redelivery,
+  type Webhook, type WebhookDelivery, type WebhookInput, type WebhookUpdate, type AgentTokenInfo, type AgentType, type AuditEvent, type AuthConfig,
   type AuthResponse, type AuthStateListener, type CapabilityDecision, type DiscoveryDocument, type LoginCredentials,
   type Page, type PageQuery, type RegisterData, type RegisterResult, type Restrictions, type Session, type SessionInfo,
   type User, type UserQuery, type VerifyResource,
@@ -280,6 +281,48 @@ export class ArchonAuthClient {
     return this.call<ApiKey>({ method: 'DELETE', path: `/admin/api-keys/${encodeURIComponent(keyId)}` });
   }
 
+  // ---------------------------------------------------------------- webhooks (permission webhooks:manage)
+  /** Registers an endpoint; `secret` (`whsec_...`, to verify signatures) is in this answer only: store it now. */
+  async createWebhook(input: WebhookInput): Promise<CreatedWebhook> {
+    return this.call<CreatedWebhook>({ method: 'POST', path: '/admin/webhooks', body: input });
+  }
+
+  /** The endpoints, newest first, never with their secrets. */
+  async listWebhooks(query: PageQuery = {}): Promise<Page<Webhook>> {
+    return this.page<Webhook>({ method: 'GET', path: '/admin/webhooks', query: { ...query } });
+  }
+
+  async getWebhook(webhookId: string): Promise<Webhook> {
+    return this.call<Webhook>({ method: 'GET', path: webhookPath(webhookId) });
+  }
+
+  /** Changes the given fields; re-enabling an endpoint clears its `disabledReason`. */
+  async updateWebhook(webhookId: string, patch: WebhookUpdate): Promise<Webhook> {
+    return this.call<Webhook>({ method: 'PATCH', path: webhookPath(webhookId), body: patch });
+  }
+
+  /** Deletes the endpoint and its delivery log. */
+  async deleteWebhook(webhookId: string): Promise<void> {
+    await this.call({ method: 'DELETE', path: webhookPath(webhookId) });
+  }
+
+  /** A new secret (in this answer only); the old one keeps signing beside it until `previousSecretExpiresAt`. */
+  async rotateWebhookSecret(webhookId: string): Promise<CreatedWebhook> {
+    return this.call<CreatedWebhook>({ method: 'POST', path: `${webhookPath(webhookId)}/rotate-secret` });
+  }
+
+  /** The endpoint's deliveries, newest first, each with its attempt log. */
+  async listWebhookDeliveries(webhookId: string, query: PageQuery = {}): Promise<Page<WebhookDelivery>> {
+    return this.page<WebhookDelivery>({ method: 'GET', path: `${webhookPath(webhookId)}/deliveries`, query: { ...query } });
+  }
+
+  /** Sends the delivery's event again as a new delivery (same `webhook-id` and body). */
+  async redeliverWebhook(webhookId: string, deliveryId: number): Promise<Redelivery> {
+    return this.call<Redelivery>({
+      method: 'POST', path: `${webhookPath(webhookId)}/deliveries/${encodeURIComponent(String(deliveryId))}/redeliver`,
+    });
+  }
+
   // ---------------------------------------------------------------- discovery
   async getDiscovery(): Promise<DiscoveryDocument> {
     return (await this.transport.send<DiscoveryDocument>({ method: 'GET', path: '/.well-known/openid-configuration', atOrigin: true, raw: true })).data;
@@ -287,3 +330,7 @@ export class ArchonAuthClient {
 }
 
 export type { Meta };
+
+function webhookPath(webhookId: string): string {
+  return `/admin/webhooks/${encodeURIComponent(webhookId)}`;
+}

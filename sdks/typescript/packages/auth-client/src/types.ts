@@ -201,6 +201,67 @@ export interface ApiKey {
 /** The answer to createApiKey: the record and, this once, the key. */
 export interface CreatedApiKey extends ApiKey { key: string }
 
+/** What an endpoint subscribes to (docs/webhooks.md); `*` is every type. */
+export type WebhookEventType =
+  | '*' | 'user.registered' | 'user.email_verified' | 'user.locked' | 'user.password_changed' | 'user.deactivated'
+  | 'session.revoked' | 'refresh_token.reuse_detected' | 'agent.token_issued' | 'agent.delegated'
+  | 'agent.token_revoked' | 'webhook.endpoint_disabled';
+
+export interface WebhookInput {
+  /** http(s); refused (422) when it resolves to a loopback/private/link-local address the server does not allow. */
+  url: string;
+  eventTypes: WebhookEventType[];
+  description?: string;
+  /** Default true. */
+  enabled?: boolean;
+}
+
+export type WebhookUpdate = Partial<WebhookInput>;
+
+/** A webhook endpoint's record; the signing secret is never in it. */
+export interface Webhook {
+  id: string;
+  url: string;
+  description: string;
+  eventTypes: WebhookEventType[];
+  enabled: boolean;
+  /** Why the server disabled it (persistent failures), else null. */
+  disabledReason: string | null;
+  /** Until when the previous secret still signs beside the new one (after a rotation). */
+  previousSecretExpiresAt: string | null;
+  lastSuccessAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The answer to createWebhook and rotateWebhookSecret: the record and, this once, the secret. */
+export interface CreatedWebhook extends Webhook { secret: string }
+
+export interface WebhookAttempt {
+  /** 1-based. */
+  attempt: number;
+  at: string;
+  /** null: no HTTP answer (connect failure, timeout, refused destination). */
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface WebhookDelivery {
+  id: number;
+  /** The `webhook-id` header (`msg_...`), the same on every attempt and redelivery. */
+  eventId: string;
+  eventType: WebhookEventType;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  attemptLog: WebhookAttempt[];
+}
+
+export interface Redelivery { deliveryId: number; status: 'pending' }
+
 export interface Page<T> { items: T[]; pagination?: Pagination }
 
 export interface PageQuery { page?: number; limit?: number }
