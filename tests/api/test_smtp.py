@@ -97,12 +97,17 @@ def failed_deliveries(server) -> list[dict]:
     return [o for o in server.log_lines() if o.get("msg") == "mail delivery failed"]
 
 
-def wait_for_failures(server, distinct_messages: int, timeout: float = FAILURE_WAIT) -> list[dict]:
-    """Waits until `distinct_messages` outbox rows have each failed at least once."""
+def wait_for_failures(server, distinct_messages: int, timeout: float = FAILURE_WAIT,
+                      attempts: int = 1) -> list[dict]:
+    """Waits until `distinct_messages` outbox rows have each failed `attempts` times; fails at once
+    when a delivery succeeds instead (every caller expects failures only)."""
     deadline = time.monotonic() + timeout
     while True:
+        delivered = [o for o in server.log_lines() if o.get("msg") == "mail delivered"]
+        assert not delivered, f"delivered although every attempt must fail: {delivered}"
         failures = failed_deliveries(server)
-        if len({f.get("message_id") for f in failures}) >= distinct_messages:
+        retried = {f.get("message_id") for f in failures if int(f.get("attempt", 0)) >= attempts}
+        if len(retried) >= distinct_messages:
             for f in failures:  # the reason is there, on one line (docs/mail.md)
                 assert isinstance(f.get("error"), str) and f["error"].strip() and "\n" not in f["error"], f
             return failures
@@ -232,7 +237,7 @@ def test_mail_waits_while_smtp_is_down_and_none_is_lost(start_server, pki):
     port = free_port()  # nothing listens here yet: connections are refused
     server = start_server(smtp_config(port, pki.ca.ca_file), env=SMTP_ENV)
     addresses = register_users(server, 3, "outage")
-    wait_for_failures(server, 3)
+    wait_for_failures(server, 3, attempts=2)  # down for a first attempt and a retry of each
 
     with SmtpSink(port, pki.server, credentials=CREDENTIALS) as sink:
         got = sink.wait_for_messages_to(addresses, RECOVERY_WAIT, server)
