@@ -13,6 +13,7 @@ import datetime
 import email
 import email.policy
 import ipaddress
+import socket
 import ssl
 import threading
 import time
@@ -267,3 +268,41 @@ class SmtpSink:
                     f"no mail reached the SMTP server within {timeout}s for {missing}; commands seen: "
                     f"{self.commands()}\nserver log tail:\n{server.stderr_text()[-3000:] if server else ''}")
             time.sleep(0.1)
+
+
+class SilentListener:
+    """Accepts TCP connections on 127.0.0.1:port and never says a word (a wedged server): a client
+    without timeouts would wait forever."""
+
+    def __init__(self, port: int):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(16)
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return  # closed
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self._thread.join(timeout=5)
+        for conn in self.accepted:
+            conn.close()
+
+    def __enter__(self) -> "SilentListener":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -24,7 +24,7 @@ import yaml
 
 from identity_support import (VERIFY, Client, data_of, identity_config, read_mails, register,
                               unique_email)
-from smtp_support import Ca, Credentials, Received, ServerCert, SmtpSink, make_ca
+from smtp_support import Ca, Credentials, Received, ServerCert, SilentListener, SmtpSink, make_ca
 from support import free_port
 
 pytestmark = [
@@ -246,6 +246,23 @@ def test_mail_waits_while_smtp_is_down_and_none_is_lost(start_server, pki):
             assert message.encrypted and message.authenticated_as == SMTP_USER, message
             assert_token_verifies(server, message)
     assert_log_clean(server)
+
+
+@pytest.mark.timeout(120)
+def test_a_silent_server_times_out_and_the_mail_goes_out_later(start_server, pki):
+    port = free_port()
+    config = smtp_config(port, pki.ca.ca_file)
+    config["mail"]["smtp"].update(connect_timeout_seconds=2, timeout_seconds=3)
+    with SilentListener(port) as silent:
+        server = start_server(config, env=SMTP_ENV)
+        [address] = register_users(server, 1, "silent")
+        started = time.monotonic()
+        wait_for_failures(server, 1, timeout=15)
+        assert silent.accepted, "the SMTP client never connected"
+        assert time.monotonic() - started < 12, "the attempt outlived its timeouts by far"
+    with SmtpSink(port, pki.server, credentials=CREDENTIALS) as sink:
+        message = sink.wait_for_messages_to([address], RECOVERY_WAIT, server)[address][0]
+        assert_token_verifies(server, message)
 
 
 # ----------------------------------------------------------------------------- refusals
