@@ -315,3 +315,8 @@ def unwrap(body: Any) -> Dict[str, Any]:
     if isinstance(body, dict) and "success" in body and "data" in body and isinstance(body["data"], dict):
         return dict(body["data"])
     return dict(body) if isinstance(body, dict) else {}
+
+
+def webhook_body(**fields: Any) -> Dict[str, Any]:
+    """A webhook create/update body: the fields given (None: not sent), as the API names them."""
+    return {k: (list(v) if k == "event_types" else v) for k, v in fields.items() if v is not None}

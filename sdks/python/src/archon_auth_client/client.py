@@ -10,8 +10,9 @@ import httpx
 from . import _core as core
 from ._core import Call
 from .errors import ArchonAuthError
-from .models import (AgentAuthResult, AgentTokenInfo, ApiKey, AuthConfig, CreatedApiKey, Envelope,
-                     LoginCredentials, LoginResponse, Page, RegisterData, User, VerifyDecision)
+from .models import (AgentAuthResult, AgentTokenInfo, ApiKey, AuthConfig, CreatedApiKey,
+                     CreatedWebhook, Envelope, LoginCredentials, LoginResponse, Page, RegisterData,
+                     Redelivery, User, Webhook, VerifyDecision)
 
 REFRESHABLE_CODES = frozenset({"AUTH_TOKEN_EXPIRED", "AUTH_TOKEN_INVALID"})
 
@@ -283,3 +284,48 @@ class ArchonAuthClient(core.Base):
     async def revoke_api_key(self, key_id: str) -> ApiKey:
         """Revokes at once on every instance; revoking again answers the same record."""
         return cast(ApiKey, (await self._execute(Call("DELETE", f"/admin/api-keys/{key_id}")))["data"])
+
+    # ------------------------------------------------------------ webhooks (webhooks:manage)
+
+    async def create_webhook(self, url: str, event_types: List[str], description: Optional[str] = None,
+                             enabled: Optional[bool] = None) -> CreatedWebhook:
+        """Registers an endpoint; ``secret`` (``whsec_...``) is in this answer only."""
+        body = core.webhook_body(url=url, event_types=event_types, description=description, enabled=enabled)
+        return cast(CreatedWebhook, (await self._execute(Call("POST", "/admin/webhooks", json=body)))["data"])
+
+    async def list_webhooks(self, page: Optional[int] = None, limit: Optional[int] = None) -> Page:
+        """The endpoints, newest first, never with their secrets."""
+        return core.page_of(await self._execute(core.list_call("/admin/webhooks", page=page, limit=limit)))
+
+    async def get_webhook(self, webhook_id: str) -> Webhook:
+        return cast(Webhook, (await self._execute(Call("GET", f"/admin/webhooks/{webhook_id}")))["data"])
+
+    async def update_webhook(self, webhook_id: str, url: Optional[str] = None,
+                             event_types: Optional[List[str]] = None, description: Optional[str] = None,
+                             enabled: Optional[bool] = None) -> Webhook:
+        """Changes the fields given; re-enabling clears ``disabled_reason``."""
+        body = core.webhook_body(url=url, event_types=event_types, description=description, enabled=enabled)
+        env = await self._execute(Call("PATCH", f"/admin/webhooks/{webhook_id}", json=body))
+        return cast(Webhook, env["data"])
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        """Deletes the endpoint and its delivery log."""
+        await self._execute(Call("DELETE", f"/admin/webhooks/{webhook_id}"))
+
+    async def rotate_webhook_secret(self, webhook_id: str) -> CreatedWebhook:
+        """A new secret (in this answer only); the old one keeps signing beside it until
+        ``previous_secret_expires_at``."""
+        env = await self._execute(Call("POST", f"/admin/webhooks/{webhook_id}/rotate-secret"))
+        return cast(CreatedWebhook, env["data"])
+
+    async def list_webhook_deliveries(self, webhook_id: str, page: Optional[int] = None,
+                                      limit: Optional[int] = None) -> Page:
+        """The endpoint's deliveries (``WebhookDelivery``), newest first, with their attempt logs."""
+        call = core.list_call(f"/admin/webhooks/{webhook_id}/deliveries", page=page, limit=limit)
+        return core.page_of(await self._execute(call))
+
+    async def redeliver_webhook(self, webhook_id: str, delivery_id: int) -> Redelivery:
+        """Sends the delivery's event again as a new delivery (same webhook-id and body)."""
+        path = f"/admin/webhooks/{webhook_id}/deliveries/{int(delivery_id)}/redeliver"
+        return cast(Redelivery, (await self._execute(Call("POST", path)))["data"])
+

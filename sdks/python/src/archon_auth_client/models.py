@@ -200,6 +200,61 @@ class CreatedApiKey(ApiKey):
     key: str
 
 
+WEBHOOK_EVENT_TYPES = ("user.registered", "user.email_verified", "user.locked",
+                       "user.password_changed", "user.deactivated", "session.revoked",
+                       "refresh_token.reuse_detected", "agent.token_issued", "agent.delegated",
+                       "agent.token_revoked", "webhook.endpoint_disabled")
+
+
+class Webhook(TypedDict):
+    """A webhook endpoint's record (GET /admin/webhooks/{id}); never the signing secret."""
+
+    id: str
+    url: str
+    description: str
+    event_types: List[str]  # WEBHOOK_EVENT_TYPES or "*"
+    enabled: bool
+    disabled_reason: Optional[str]  # why the server disabled it after persistent failures
+    previous_secret_expires_at: Optional[str]  # the old secret signs beside the new one until then
+    last_success_at: Optional[str]
+    created_at: str
+    updated_at: str
+
+
+class CreatedWebhook(Webhook):
+    """The answer to create_webhook and rotate_webhook_secret: the record and, this once, the
+    secret (``whsec_...``) that signs the deliveries."""
+
+    secret: str
+
+
+class WebhookAttempt(TypedDict):
+    attempt: int  # 1-based
+    at: str
+    status_code: Optional[int]  # None: no HTTP answer (connect failure, timeout, refused address)
+    latency_ms: int
+    error: Optional[str]
+
+
+class WebhookDelivery(TypedDict):
+    """One delivery of an event to an endpoint, with its attempt log."""
+
+    id: int
+    event_id: str  # the webhook-id header (msg_...), the same on every attempt and redelivery
+    event_type: str
+    status: str  # "pending" | "succeeded" | "failed"
+    attempts: int
+    next_attempt_at: Optional[str]
+    created_at: str
+    completed_at: Optional[str]
+    attempt_log: List[WebhookAttempt]
+
+
+class Redelivery(TypedDict):
+    delivery_id: int
+    status: str  # "pending"
+
+
 class Page(TypedDict):
     """A collection answer: its items and ``meta.pagination``."""
 
