@@ -386,3 +386,109 @@ type ListAPIKeysParams struct {
 	Page  int
 	Limit int
 }
+
+// WebhookEventType is what an endpoint subscribes to (docs/webhooks.md).
+type WebhookEventType = string
+
+// The event types; EventAll subscribes to every one.
+const (
+	EventAll                       WebhookEventType = "*"
+	EventUserRegistered            WebhookEventType = "user.registered"
+	EventUserEmailVerified         WebhookEventType = "user.email_verified"
+	EventUserLocked                WebhookEventType = "user.locked"
+	EventUserPasswordChanged       WebhookEventType = "user.password_changed"
+	EventUserDeactivated           WebhookEventType = "user.deactivated"
+	EventSessionRevoked            WebhookEventType = "session.revoked"
+	EventRefreshTokenReuseDetected WebhookEventType = "refresh_token.reuse_detected"
+	EventAgentTokenIssued          WebhookEventType = "agent.token_issued"
+	EventAgentDelegated            WebhookEventType = "agent.delegated"
+	EventAgentTokenRevoked         WebhookEventType = "agent.token_revoked"
+	EventWebhookEndpointDisabled   WebhookEventType = "webhook.endpoint_disabled"
+)
+
+// WebhookCreate is POST /admin/webhooks. Enabled nil: enabled.
+type WebhookCreate struct {
+	URL         string             `json:"url"`
+	EventTypes  []WebhookEventType `json:"event_types"`
+	Description string             `json:"description,omitempty"`
+	Enabled     *bool              `json:"enabled,omitempty"`
+}
+
+// WebhookUpdate is PATCH /admin/webhooks/{id}: only the fields set are changed.
+type WebhookUpdate struct {
+	URL         *string            `json:"url,omitempty"`
+	EventTypes  []WebhookEventType `json:"event_types,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	Enabled     *bool              `json:"enabled,omitempty"`
+}
+
+// Webhook is an endpoint's record; the signing secret is never in it.
+type Webhook struct {
+	ID                      string             `json:"id"`
+	URL                     string             `json:"url"`
+	Description             string             `json:"description"`
+	EventTypes              []WebhookEventType `json:"event_types"`
+	Enabled                 bool               `json:"enabled"`
+	DisabledReason          *string            `json:"disabled_reason"`            // why the server disabled it
+	PreviousSecretExpiresAt *string            `json:"previous_secret_expires_at"` // the old secret signs until then
+	LastSuccessAt           *string            `json:"last_success_at"`
+	CreatedAt               string             `json:"created_at"`
+	UpdatedAt               string             `json:"updated_at"`
+}
+
+// CreatedWebhook is the answer to CreateWebhook and RotateWebhookSecret: the record and, this once,
+// the secret.
+type CreatedWebhook struct {
+	Webhook
+	Secret string `json:"secret"`
+}
+
+// String redacts the secret, so that printing or logging the answer never leaks it.
+func (w CreatedWebhook) String() string {
+	return "archonauth.CreatedWebhook{ID:" + w.ID + " URL:" + w.URL + " Secret:[redacted]}"
+}
+
+// GoString redacts as String does (for %#v).
+func (w CreatedWebhook) GoString() string { return w.String() }
+
+// WebhookAttempt is one attempt of a delivery. StatusCode nil: no HTTP answer (connect failure,
+// timeout, a destination the server refused).
+type WebhookAttempt struct {
+	Attempt    int     `json:"attempt"` // 1-based
+	At         string  `json:"at"`
+	StatusCode *int    `json:"status_code"`
+	LatencyMS  int64   `json:"latency_ms"`
+	Error      *string `json:"error"`
+}
+
+// WebhookDelivery is one event's delivery to an endpoint. EventID is the webhook-id header, the same
+// on every attempt and redelivery. Status: pending, succeeded or failed.
+type WebhookDelivery struct {
+	ID            int64            `json:"id"`
+	EventID       string           `json:"event_id"`
+	EventType     WebhookEventType `json:"event_type"`
+	Status        string           `json:"status"`
+	Attempts      int              `json:"attempts"`
+	NextAttemptAt *string          `json:"next_attempt_at"`
+	CreatedAt     string           `json:"created_at"`
+	CompletedAt   *string          `json:"completed_at"`
+	AttemptLog    []WebhookAttempt `json:"attempt_log"`
+}
+
+// Redelivery is the answer to RedeliverWebhook: the new delivery, pending.
+type Redelivery struct {
+	DeliveryID int64  `json:"delivery_id"`
+	Status     string `json:"status"`
+}
+
+// ListWebhooksParams pages GET /admin/webhooks (zero values: the server's defaults).
+type ListWebhooksParams struct {
+	Page  int
+	Limit int
+}
+
+// ListWebhookDeliveriesParams pages GET /admin/webhooks/{id}/deliveries.
+type ListWebhookDeliveriesParams struct {
+	Page  int
+	Limit int
+}
