@@ -79,8 +79,11 @@ function createAdmin(bin, dataDir, configPath, email, password) {
   if (r.status !== 0) throw new Error(`users create: ${r.stderr}`);
 }
 
-/** Resolves with {consoleUrl, archonUrl, servedBy, allowOrigins, dataDir, admin, verificationToken(email), stop}. */
-export async function startConsoleEnv() {
+/**
+ * Resolves with {consoleUrl, archonUrl, servedBy, allowOrigins, dataDir, admin, verificationToken(email), stop}.
+ * `config` adds top-level sections to the server's config (e.g. {webhooks: {...}}).
+ */
+export async function startConsoleEnv({ config = {} } = {}) {
   const bin = findBinary();
   const servedBy = servedByWanted();
   const [archonPort, proxyPort] = [await freePort(), await freePort()];
@@ -92,7 +95,7 @@ export async function startConsoleEnv() {
   // Only the proxy's origin is foreign to the server; its own origin must need no listing.
   const allowOrigins = servedBy === 'proxy' ? [proxyUrl] : [];
   const cors = allowOrigins.length ? { cors: { allow_origins: allowOrigins } } : {};
-  writeFileSync(configPath, JSON.stringify({ ...cors, rate_limits: RELAXED }, null, 2));
+  writeFileSync(configPath, JSON.stringify({ ...cors, rate_limits: RELAXED, ...config }, null, 2));
   const archon = await startArchon(bin, archonPort, dataDir, configPath);
   const admin = { email: 'console-admin@example.com', password: 'console admin passphrase 7' };
   createAdmin(bin, dataDir, configPath, admin.email, admin.password);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { apiClient } from './api.mjs';
 import { ARTIFACTS, WIDTHS, axeViolations, injectAxe, launch, shotPath } from './browser.mjs';
 
-async function contextForAxe(mainContext, consoleUrl) {
+export async function contextForAxe(mainContext, consoleUrl) {
   const page = mainContext.pages()[0];
   await page.goto(consoleUrl);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -19,17 +19,17 @@ async function contextForAxe(mainContext, consoleUrl) {
   return { context: await launch({ bypassCSP: true }), own: true };
 }
 
-async function signIn(page, email, password) {
+export async function signIn(page, email, password) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('whoami').filter({ hasText: email }).waitFor();
 }
 
-const allFindings = []; // every impact, written to artifacts/axe-findings.json
+export const allFindings = []; // every impact, written to artifacts/axe-findings*.json
 
 /** One page at both widths; returns axe's serious/critical findings, prefixed by page and width. */
-async function visit(page, name, url, ready, after) {
+export async function visit(page, name, url, ready, after) {
   const out = [];
   for (const w of WIDTHS) {
     await page.setViewportSize({ width: w.width, height: w.height });

@@ -12,6 +12,9 @@ import { AgentTokensPage } from './pages/AgentTokens';
 import { GrantsPage } from './pages/Grants';
 import { CatalogPage } from './pages/Catalog';
 import { AuditPage } from './pages/Audit';
+import { ApiKeysPage } from './pages/ApiKeys';
+import { WebhooksPage } from './pages/Webhooks';
+import { WebhookDetailPage } from './pages/WebhookDetail';
 
 interface NavItem { path: string; label: string; allowed: (a: Access) => boolean }
 
@@ -20,6 +23,8 @@ const NAV: NavItem[] = [
   { path: '/users', label: 'Users', allowed: (a) => a.users },
   { path: '/agents', label: 'Agents', allowed: (a) => a.any },
   { path: '/audit', label: 'Audit', allowed: (a) => a.audit },
+  { path: '/api-keys', label: 'API keys', allowed: (a) => a.apiKeys },
+  { path: '/webhooks', label: 'Webhooks', allowed: (a) => a.webhooks },
 ];
 
 function isCurrent(item: string, path: string): boolean {
@@ -56,12 +61,16 @@ function Page({ route, access }: { route: Route; access: Access }) {
   const { path, params } = route;
   const user = /^\/users\/([^/]+)$/.exec(path);
   if (user && access.users) return <UserDetailPage userId={decodeURIComponent(user[1]!)} />;
+  const webhook = /^\/webhooks\/([^/]+)$/.exec(path);
+  if (webhook) return access.webhooks ? <WebhookDetailPage webhookId={decodeURIComponent(webhook[1]!)} params={params} /> : <NoAccessPage />;
   switch (path) {
     case '/users': return access.users ? <UsersPage params={params} /> : <NoAccessPage />;
     case '/agents': return <AgentTokensPage />;
     case '/agents/grants': return access.grants ? <GrantsPage params={params} /> : <NoAccessPage />;
     case '/agents/catalog': return <CatalogPage />;
     case '/audit': return access.audit ? <AuditPage params={params} /> : <NoAccessPage />;
+    case '/api-keys': return access.apiKeys ? <ApiKeysPage params={params} /> : <NoAccessPage />;
+    case '/webhooks': return access.webhooks ? <WebhooksPage params={params} /> : <NoAccessPage />;
     case '/': return <OverviewPage params={params} />;
     default: return <NotFound />;
   }

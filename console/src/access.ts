@@ -7,14 +7,19 @@ export interface Access {
   editUsers: boolean;
   audit: boolean;
   grants: boolean;
+  apiKeys: boolean;
+  webhooks: boolean;
   /** Any administrative permission at all: without one the console shows "no access". */
   any: boolean;
 }
 
 export function accessOf(user: User | null): Access {
   const p = new Set(user?.permissions ?? []);
-  const a = { users: p.has('users:read'), editUsers: p.has('users:write'), audit: p.has('audit:read'), grants: p.has('roles:write') };
-  return { ...a, any: a.users || a.audit || a.grants };
+  const a = {
+    users: p.has('users:read'), editUsers: p.has('users:write'), audit: p.has('audit:read'), grants: p.has('roles:write'),
+    apiKeys: p.has('api_keys:manage'), webhooks: p.has('webhooks:manage'),
+  };
+  return { ...a, any: a.users || a.audit || a.grants || a.apiKeys || a.webhooks };
 }
 
 export const ROLES = ['user', 'agent_operator', 'admin'] as const;
