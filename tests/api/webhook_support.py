@@ -98,9 +98,10 @@ class Answer:
 
 class Receiver:
     """An HTTP server on 127.0.0.1 recording every request. `answers`: the answer to request n is
-    answers[n] (the last one repeats); default 200."""
+    answers[n] (the last one repeats), or answers(received) when callable; default 200. Tests may
+    replace `answers` while it runs."""
 
-    def __init__(self, port: int = 0, answers: list[Answer] | None = None):
+    def __init__(self, port: int = 0, answers=None):
         self.answers = answers or [Answer()]
         self.received: list[Received] = []
         self.lock = threading.Lock()
@@ -121,10 +122,12 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                rec = Received(self.path, headers, body, time.monotonic())
                 with receiver.lock:
                     n = len(receiver.received)
-                    receiver.received.append(Received(self.path, headers, body, time.monotonic()))
-                    answer = receiver.answers[min(n, len(receiver.answers) - 1)]
+                    receiver.received.append(rec)
+                    answers = receiver.answers
+                answer = answers(rec) if callable(answers) else answers[min(n, len(answers) - 1)]
                 self.send_response(answer.status)
                 for k, v in answer.headers.items():
                     self.send_header(k, v)
