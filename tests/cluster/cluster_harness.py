@@ -505,6 +505,10 @@ class Cluster:
             # Clients reach the cluster through nginx: that URL is the issuer of every instance's
             # tokens (docs/deploy.md), so a token from one instance verifies at the others.
             "tokens": {"public_url": self.nginx.base_url},
+            # test_60_webhooks: the receiver is on loopback; a short timeout makes the delivery
+            # lease (timeout_ms/1000 + 30 s) 31 s, so the kill test sees it expire.
+            "webhooks": {"retry_schedule_seconds": [1, 1], "timeout_ms": 1000, "connect_timeout_ms": 1000,
+                         "allow_networks": ["127.0.0.0/8"]},
         }
         if USE_REDIS:
             cfg["redis"] = {"url": self.redis.url}
