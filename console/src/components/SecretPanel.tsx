@@ -12,7 +12,7 @@ export function SecretPanel({ title, label, secret, children, onDismiss }: {
   const id = useId();
   const announce = useAnnounce();
   const heading = useRef<HTMLHeadingElement>(null);
-  const field = useRef<HTMLInputElement>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
   const [copyNote, setCopyNote] = useState('');
   useEffect(() => { heading.current?.focus(); }, [secret]);
   const copy = async () => {
@@ -34,11 +34,11 @@ export function SecretPanel({ title, label, secret, children, onDismiss }: {
       {children}
       <div className="field">
         <label htmlFor={`${id}-s`}>{label}</label>
-        <input id={`${id}-s`} ref={field} className="secret" readOnly value={secret} spellCheck={false}
+        <textarea id={`${id}-s`} ref={field} className="secret" readOnly value={secret} rows={2} spellCheck={false}
           onFocus={(e) => e.currentTarget.select()} />
       </div>
       <div className="row">
-        <button type="button" onClick={() => void copy()}>Copy {label.toLowerCase()}</button>
+        <button type="button" onClick={() => void copy()}>Copy<span className="visually-hidden"> {label}</span></button>
         <button type="button" onClick={onDismiss}>I have stored it, dismiss</button>
         <span className="muted small" role="status">{copyNote}</span>
       </div>

@@ -106,8 +106,8 @@ function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (k: ApiKey) =
           {keys.map((k) => (
             <tr key={k.id} data-testid="api-key-row" data-key-id={k.id}>
               <td data-label="Name">{k.name}</td>
-              <td data-label="Prefix"><code>{k.prefix}…</code></td>
-              <td data-label="Scopes"><span>{k.scopes.map((s) => <code key={s}>{s}</code>)}</span></td>
+              <td data-label="Prefix"><code className="nw">{k.prefix}…</code></td>
+              <td data-label="Scopes"><span>{k.scopes.map((s) => <code key={s} className="nw">{s}</code>)}</span></td>
               <td data-label="Created">{formatTime(k.createdAt)}</td>
               <td data-label="Expires">{k.expiresAt ? formatTime(k.expiresAt) : 'never'}</td>
               <td data-label="Last used">{k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}</td>

@@ -96,7 +96,7 @@ function EndpointsTable({ endpoints }: { endpoints: Webhook[] }) {
           {endpoints.map((w) => (
             <tr key={w.id} data-testid="webhook-row" data-webhook-id={w.id}>
               <td data-label="URL"><Link className="break" href={href(`/webhooks/${encodeURIComponent(w.id)}`)}>{w.url}</Link></td>
-              <td data-label="Event types"><span>{w.eventTypes.map((t) => <code key={t}>{t}</code>)}</span></td>
+              <td data-label="Event types"><span>{w.eventTypes.map((t) => <code key={t} className="nw">{t}</code>)}</span></td>
               <td data-label="State">{endpointState(w)}</td>
               <td data-label="Last success">{w.lastSuccessAt ? formatTime(w.lastSuccessAt) : 'never'}</td>
               <td data-label="Description">{w.description || '—'}</td>
