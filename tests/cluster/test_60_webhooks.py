@@ -3,7 +3,7 @@ stopped for these tests (and started again after them).
 
 1. A healthy cluster: an endpoint registered through instance A, 200 registrations spread over A
    and B; the receiver gets every event, verified with the standardwebhooks library, and none
-   twice (each delivery is claimed by one instance).
+   twice (each delivery is claimed by one instance), though both instances deliver.
 2. kill -9 of A while it has deliveries in flight (the receiver answers slowly; the events are
    made through B): B delivers what A
    had leased once the lease (webhooks.timeout_ms/1000 + 30 s = 31 s) has run out, not before,
@@ -13,12 +13,13 @@ stopped for these tests (and started again after them).
 from __future__ import annotations
 
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from cluster_support import client, data_of, figure, register_user
-from webhook_receiver import Receiver, sender_ports
+from webhook_receiver import PortSampler, Receiver, sender_ports
 
 WEBHOOKS = "/api/v2/admin/webhooks"
 LEASE_SECONDS = 31  # the cluster config's webhooks.timeout_ms (1000) / 1000 + 30
@@ -87,21 +88,25 @@ def wait_for_users(rx: Receiver, secret: str, ids: set[str], timeout: float) -> 
 
 def test_a_healthy_cluster_delivers_every_event_once(two_instances, admin):
     a, b = two_instances
-    with Receiver() as rx:
+    with Receiver(delay=0.03) as rx:  # each connection lives long enough for the sampler to see it
         hook = create_hook(a, admin, rx.url)
         try:
-            t0 = time.monotonic()
-            ids = register_across([a, b], 200)
-            t_registered = time.monotonic()
-            seen = wait_for_users(rx, hook["secret"], ids, timeout=60)
-            t_delivered = time.monotonic()
+            with PortSampler([a, b], rx.port) as sampler:
+                t0 = time.monotonic()
+                ids = register_across([a, b], 200)
+                t_registered = time.monotonic()
+                seen = wait_for_users(rx, hook["secret"], ids, timeout=60)
+                t_delivered = time.monotonic()
             logged = wait_settled(b, admin, hook["id"], 200, timeout=30)
         finally:
             delete_hook(b, admin, hook["id"])
     requests = rx.snapshot()
     twice = {uid: len(ds) for uid, ds in seen.items() if len(ds) > 1}
+    senders = Counter(sampler.owner.get(d.port, "unknown") for d in requests)
     figure(f"200 registrations over 2 instances in {t_registered - t0:.1f}s, all delivered "
-           f"{t_delivered - t_registered:.1f}s later; {len(requests)} requests, {len(twice)} events delivered twice")
+           f"{t_delivered - t_registered:.1f}s later; {len(requests)} requests ({dict(senders)}), "
+           f"{len(twice)} events delivered twice")
+    assert senders[a.name] and senders[b.name], f"both instances should have delivered: {dict(senders)}"
     assert seen.keys() == ids, f"events for users not registered here: {seen.keys() - ids}"
     assert not twice, f"a healthy cluster delivered events more than once: {twice}"
     assert len(requests) == 200

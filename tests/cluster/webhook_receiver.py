@@ -108,3 +108,30 @@ def sender_ports(pid: int, receiver_port: int) -> set[int]:
                     ports.add(int(local.rsplit(":", 1)[1], 16))
     return ports
 
+
+class PortSampler:
+    """Samples, every 10 ms until stopped, which instance owns each connection to the receiver,
+    so that requests can be told apart by sender afterwards (a port seen on no sample is unknown)."""
+
+    def __init__(self, instances, receiver_port: int):
+        self.instances, self.receiver_port = instances, receiver_port
+        self.owner: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="port-sampler")
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            for inst in self.instances:
+                try:
+                    for port in sender_ports(inst.proc.pid, self.receiver_port):
+                        self.owner[port] = inst.name
+                except OSError:
+                    pass  # the process is gone
+
+    def __enter__(self) -> "PortSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
