@@ -222,3 +222,34 @@ func settledDelivery(t *testing.T, admin *archonauth.Client, id string) archonau
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestAServiceManagesWebhooksWithAKeyAlone(t *testing.T) {
+	srv := archontest.Start(t, webhookConfig)
+	ctx := context.Background()
+	admin := adminClient(t, srv)
+	key, err := admin.CreateAPIKey(ctx, archonauth.APIKeyCreate{Name: "hook manager", Scopes: []string{archonauth.ScopeWebhooksManage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := newClient(t, srv, archonauth.WithAPIKey(key.Key), archonauth.WithRetries(0))
+	off := false
+	hook, err := svc.CreateWebhook(ctx, archonauth.WebhookCreate{URL: "http://127.0.0.1:9/svc", EventTypes: []string{archonauth.EventAll}, Enabled: &off})
+	if err != nil || hook.Enabled {
+		t.Fatalf("create with the key: %v %v", hook, err)
+	}
+	if d, err := svc.ListWebhookDeliveries(ctx, hook.ID, archonauth.ListWebhookDeliveriesParams{}); err != nil || len(d.Items) != 0 {
+		t.Fatalf("deliveries with the key: %+v %v", d, err)
+	}
+	if err := svc.DeleteWebhook(ctx, hook.ID); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := admin.CreateAPIKey(ctx, archonauth.APIKeyCreate{Name: "reader", Scopes: []string{archonauth.ScopeUsersRead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newClient(t, srv, archonauth.WithAPIKey(reader.Key)).ListWebhooks(ctx, archonauth.ListWebhooksParams{})
+	var apiErr *archonauth.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 403 || apiErr.Details["required_scope"] != "webhooks:manage" {
+		t.Fatalf("a key without webhooks:manage: %#v", err)
+	}
+}

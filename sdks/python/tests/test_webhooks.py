@@ -179,6 +179,22 @@ async def test_deliveries_verify_redeliver_and_rotate(hooked: ArchonServer, admi
     await admin.delete_webhook(hook["id"])
 
 
+async def test_a_service_manages_webhooks_with_a_key_alone(hooked: ArchonServer,
+                                                          admin: ArchonAuthClient) -> None:
+    key = (await admin.create_api_key("hook manager", ["webhooks:manage"]))["key"]
+    async with ArchonAuthClient(AuthConfig(hooked.base_url, api_key=key, max_retries=0)) as svc:
+        hook = await svc.create_webhook("http://127.0.0.1:9/svc", ["*"], enabled=False)
+        assert hook["id"] in [w["id"] for w in (await svc.list_webhooks(limit=100))["items"]]
+        assert (await svc.list_webhook_deliveries(hook["id"]))["items"] == []
+        await svc.delete_webhook(hook["id"])
+    reader = (await admin.create_api_key("reader", ["users:read"]))["key"]
+    async with ArchonAuthClient(AuthConfig(hooked.base_url, api_key=reader, max_retries=0)) as svc:
+        with pytest.raises(ArchonAuthError) as refused:
+            await svc.list_webhooks()
+    assert refused.value.status == 403
+    assert refused.value.details.get("required_scope") == "webhooks:manage"
+
+
 async def test_non_admins_cannot_manage_webhooks(hooked: ArchonServer) -> None:
     user = hooked.create_user("user")
     async with ArchonAuthClient(AuthConfig(hooked.base_url)) as client:

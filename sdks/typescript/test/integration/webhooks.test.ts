@@ -4,7 +4,7 @@
 // log and a redelivery; during a rotation both secrets verify.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { ArchonAuthError, type ArchonAuthClient, type WebhookDelivery } from '@archon/auth-client';
+import { ArchonAuthClient, ArchonAuthError, type WebhookDelivery } from '@archon/auth-client';
 import { startServer, type RunningServer } from '../support/server.js';
 import { signedInAdmin, signedInUser } from '../support/users.js';
 import { signedHeaders, startReceiver, type Received, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -116,6 +116,20 @@ describe('webhooks', () => {
     expect(verified(hook.secret, during!).type).toBe('user.registered');
     expect(() => verified(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, during!)).toThrow();
     await admin.deleteWebhook(hook.id);
+  });
+
+  it('a service client with a webhooks:manage API key alone manages endpoints', async () => {
+    const { client: admin } = await signedInAdmin(server);
+    const { key } = await admin.createApiKey({ name: 'hook manager', scopes: ['webhooks:manage'] });
+    const service = new ArchonAuthClient({ baseURL: server.baseUrl, apiKey: key, retries: 0 });
+    const hook = await service.createWebhook({ url: 'http://127.0.0.1:9/svc', eventTypes: ['*'], enabled: false });
+    expect((await service.listWebhooks({ limit: 100 })).items.map((w) => w.id)).toContain(hook.id);
+    expect((await service.listWebhookDeliveries(hook.id)).items).toEqual([]);
+    await service.deleteWebhook(hook.id);
+    const { key: readOnly } = await admin.createApiKey({ name: 'reader', scopes: ['users:read'] });
+    const refused = await refusal(new ArchonAuthClient({ baseURL: server.baseUrl, apiKey: readOnly, retries: 0 }).listWebhooks());
+    expect(refused).toMatchObject({ status: 403 });
+    expect(refused.details.required_scope).toBe('webhooks:manage');
   });
 
   it('a non-admin cannot manage webhooks', async () => {
