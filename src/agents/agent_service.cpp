@@ -318,6 +318,25 @@ std::vector<store::AgentTokenRecord> AgentService::list_tokens(const std::string
   return agents_.live_agent_tokens(user_id, tokens::system_epoch_seconds());
 }
 
+std::vector<store::AgentTokenRecord> AgentService::list_all_tokens(const std::optional<std::string>& user_id,
+                                                                   const std::optional<std::string>& agent_type) {
+  return agents_.live_agent_tokens_where(user_id, agent_type, tokens::system_epoch_seconds(), kAdminListLimit);
+}
+
+std::size_t AgentService::revoke_all(const std::string& actor, const std::optional<std::string>& user_id,
+                                     const std::optional<std::string>& agent_type, const audit::RequestInfo& info) {
+  std::size_t revoked = 0;
+  // In pages, until none is left: a revoked lineage drops out of the next page.
+  for (int round = 0; round < 1000; ++round) {
+    auto live = agents_.live_agent_tokens_where(user_id, agent_type, tokens::system_epoch_seconds(), kAdminListLimit);
+    if (live.empty()) break;
+    for (const auto& t : live) revoked += revoke_lineage(t.agent_id);
+  }
+  audit_.record(info, "agent_tokens_revoked_all", "success", actor, user_id,
+                {{"agent_type", agent_type ? boost::json::value(*agent_type) : nullptr}, {"revoked", revoked}});
+  return revoked;
+}
+
 std::size_t AgentService::revoke_lineage(const std::string& agent_id) {
   auto revoked = webhooks::committing({webhooks::make_event("agent.token_revoked", {{"agent_id", agent_id}})}, [&] {
     return agents_.revoke_agent_lineage(agent_id, tokens::system_epoch_seconds());

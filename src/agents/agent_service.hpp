@@ -76,6 +76,14 @@ class AgentService {
                         const audit::RequestInfo& info);
   // The user's live agent tokens (not expired, not revoked, session live), roots first.
   std::vector<store::AgentTokenRecord> list_tokens(const std::string& user_id);
+  // Administrators: live tokens across users (at most kAdminListLimit), optionally filtered.
+  static constexpr std::int64_t kAdminListLimit = 1000;
+  std::vector<store::AgentTokenRecord> list_all_tokens(const std::optional<std::string>& user_id,
+                                                       const std::optional<std::string>& agent_type);
+  // The kill switch: revokes every live agent token of a user and/or an agent type, each with
+  // its descendants, at once on every instance; returns how many tokens it revoked.
+  std::size_t revoke_all(const std::string& actor, const std::optional<std::string>& user_id,
+                         const std::optional<std::string>& agent_type, const audit::RequestInfo& info);
   // False when the token is not the user's.
   bool revoke(const std::string& user_id, const std::string& agent_id, const audit::RequestInfo& info);
   // Revokes `agent_id` and every descendant, durably and in every instance's deny-list at once;

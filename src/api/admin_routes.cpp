@@ -1,8 +1,10 @@
-// Administration: users (list, read, change, deactivate), their sessions, and the audit trail.
+// Administration: users (list, read, change, deactivate, unlock, reset link), their sessions,
+// and the audit trail (filtered, and its chain verified).
 // Every route checks the permission against the store, not the token's claims (add_routes).
 #include "api/authn.hpp"
 #include "api/resource_json.hpp"
 #include "api/route_table.hpp"
+#include "core/clock.hpp"
 #include "http/exchange.hpp"
 #include "identity/roles.hpp"
 
@@ -140,7 +142,7 @@ Task revoke_user_session(http::Exchange& ex, const Services& svc, const CallerTo
 
 Task list_audit(http::Exchange& ex, const Services& svc, const CallerToken&) {
   std::map<std::string, std::string> rest;
-  auto page = parse_page_query(ex.request().target(), &rest, {"user_id", "event"});
+  auto page = parse_page_query(ex.request().target(), &rest, {"user_id", "event", "actor", "outcome", "since", "until"});
   if (!page) {
     ex.fail(page.error());
     co_return;
@@ -156,7 +158,80 @@ Task list_audit(http::Exchange& ex, const Services& svc, const CallerToken&) {
     q.user_id = rest["user_id"];
   }
   if (rest.count("event")) q.event = rest["event"];
+  if (rest.count("actor")) q.actor = rest["actor"];
+  if (rest.count("outcome")) q.outcome = rest["outcome"];
+  boost::json::object problems;
+  for (const char* key : {"since", "until"}) {
+    if (!rest.count(key)) continue;
+    auto t = clock::parse_iso8601_utc(rest[key]);
+    if (!t) problems[key] = "Must be a UTC time such as 2026-12-07T10:00:00Z";
+    else (std::string_view(key) == "since" ? q.since : q.until) = *t;
+  }
+  if (!problems.empty()) {
+    ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, std::move(problems)));
+    co_return;
+  }
   reply_audit_page(ex, svc, q);
+}
+
+// The hash chain checked end to end, as `archon-auth audit verify` does.
+Task verify_audit(http::Exchange& ex, const Services& svc, const CallerToken&) {
+  svc.audit->flush();
+  auto v = svc.audit->verify();
+  ex.reply(boost::json::object{{"intact", v.intact},
+                               {"events", v.events},
+                               {"first_broken_seq", v.intact ? boost::json::value(nullptr) : boost::json::value(v.first_broken_seq)}});
+  co_return;
+}
+
+Task revoke_all_sessions(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  std::string id(ex.param("id"));
+  if (!svc.user_admin->find(id)) {
+    ex.fail(ApiError::make(ErrorCode::kUserNotFound));
+    co_return;
+  }
+  ex.reply(boost::json::object{{"revoked_sessions", svc.sessions->revoke_all(id, caller->subject, request_info(ex))}});
+}
+
+// The user gets the same single-use reset link they could ask for themselves.
+Task send_password_reset(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  auto user = svc.user_admin->find(std::string(ex.param("id")));
+  if (!user) {
+    ex.fail(ApiError::make(ErrorCode::kUserNotFound));
+    co_return;
+  }
+  if (!user->is_active) {
+    ex.fail(ApiError::make(ErrorCode::kValidationConstraintViolation, {{"id", "The account is deactivated"}}));
+    co_return;
+  }
+  auto info = request_info(ex);
+  svc.accounts->request_password_reset(user->email, info);
+  svc.audit->record(info, "admin_password_reset_sent", "success", caller->subject, user->id);
+  ex.reply(boost::json::object{{"sent", true}}, http::Status::accepted);
+}
+
+boost::json::object lock_json(const store::LoginLockState& s, std::int64_t now) {
+  bool locked = s.locked_until && *s.locked_until > now;
+  return {{"locked", locked},
+          {"locked_until", locked ? iso_time(s.locked_until) : nullptr},
+          {"locked_addresses", s.locked_addresses},
+          {"account_failures", s.account_failures}};
+}
+
+Task get_lockout(http::Exchange& ex, const Services& svc, const CallerToken&) {
+  auto state = svc.user_admin->lock_state(std::string(ex.param("id")));
+  if (!state) ex.fail(ApiError::make(ErrorCode::kUserNotFound));
+  else ex.reply(lock_json(*state, svc.identity_context->now()));
+  co_return;
+}
+
+Task unlock_user(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  std::string id(ex.param("id"));
+  if (!svc.user_admin->unlock(caller->subject, id, request_info(ex))) {
+    ex.fail(ApiError::make(ErrorCode::kUserNotFound));
+    co_return;
+  }
+  ex.reply(lock_json(*svc.user_admin->lock_state(id), svc.identity_context->now()));
 }
 
 }  // namespace
@@ -179,7 +254,12 @@ void register_admin_routes(http::Router& router, const Services& svc) {
                  {Verb::get, "/api/v2/users/{id}/sessions", tier::kAdmin, read_users, list_user_sessions},
                  {Verb::delete_, "/api/v2/users/{id}/sessions/{session_id}", tier::kAdmin, write_users,
                   revoke_user_session},
+                 {Verb::delete_, "/api/v2/users/{id}/sessions", tier::kAdmin, write_users, revoke_all_sessions},
+                 {Verb::post, "/api/v2/users/{id}/password-reset", tier::kAdmin, write_users, send_password_reset},
+                 {Verb::get, "/api/v2/users/{id}/lockout", tier::kAdmin, read_users, get_lockout},
+                 {Verb::delete_, "/api/v2/users/{id}/lockout", tier::kAdmin, write_users, unlock_user},
                  {Verb::get, "/api/v2/audit", tier::kAdmin, access::permission("audit:read"), list_audit},
+                 {Verb::get, "/api/v2/audit/verify", tier::kAdmin, access::permission("audit:read"), verify_audit},
              });
 }
 

@@ -6,6 +6,7 @@
 #include "api/api_key_auth.hpp"
 #include "api/authn.hpp"
 #include "api/caller_auth.hpp"
+#include "api/resource_json.hpp"
 #include "api/route_table.hpp"
 #include "core/json_writer.hpp"
 #include "http/exchange.hpp"
@@ -81,19 +82,6 @@ Expected<std::shared_ptr<const tokens::VerifiedToken>, ApiError> require_agent(h
   return verified->token;
 }
 
-
-boost::json::object token_json(const store::AgentTokenRecord& t) {
-  return {{"agent_id", t.agent_id},
-          {"agent_type", t.agent_type},
-          {"parent_agent_id", t.parent_agent_id ? boost::json::value(*t.parent_agent_id) : nullptr},
-          {"root_agent_id", t.root_agent_id},
-          {"depth", t.depth},
-          {"capabilities", boost::json::parse(t.capabilities)},
-          {"restrictions", boost::json::parse(t.restrictions)},
-          {"session_id", t.session_id},
-          {"created_at", t.created_at},
-          {"expires_at", t.expires_at}};
-}
 
 boost::json::object grants_json(const std::string& role, const std::vector<store::AgentGrant>& grants) {
   boost::json::array out;
@@ -235,7 +223,7 @@ Task verify(http::Exchange& ex, const Services& svc, const CallerToken&) {
 
 Task list_tokens(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
   boost::json::array tokens;
-  for (const auto& t : svc.agents->list_tokens(caller->subject)) tokens.push_back(token_json(t));
+  for (const auto& t : svc.agents->list_tokens(caller->subject)) tokens.push_back(agent_token_json(t));
   std::uint64_t n = tokens.size();
   ex.reply_page(std::move(tokens), http::Pagination{1, std::max<std::uint64_t>(n, 1), n});
   co_return;

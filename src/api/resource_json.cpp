@@ -33,6 +33,20 @@ boost::json::value parsed_or_empty(const std::string& text) {
 
 boost::json::value iso_time(std::optional<std::int64_t> epoch_seconds) { return iso(epoch_seconds); }
 
+boost::json::object agent_token_json(const store::AgentTokenRecord& t) {
+  return {{"agent_id", t.agent_id},
+          {"agent_type", t.agent_type},
+          {"user_id", t.user_id},
+          {"parent_agent_id", t.parent_agent_id ? boost::json::value(*t.parent_agent_id) : nullptr},
+          {"root_agent_id", t.root_agent_id},
+          {"depth", t.depth},
+          {"capabilities", parsed_or_empty(t.capabilities)},
+          {"restrictions", parsed_or_empty(t.restrictions)},
+          {"session_id", t.session_id},
+          {"created_at", t.created_at},
+          {"expires_at", t.expires_at}};
+}
+
 boost::json::object api_key_json(const store::ApiKeyRecord& k) {
   return {{"id", k.id},
           {"name", k.name},

@@ -7,6 +7,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "store/agent_store.hpp"
 #include "store/api_key_repository.hpp"
 #include "store/identity_store.hpp"
 
@@ -16,6 +17,8 @@ namespace archon::api {
 boost::json::value iso_time(std::optional<std::int64_t> epoch_seconds);
 
 boost::json::object user_json(const store::UserRecord& user);
+// An agent token as listed to its user or an administrator (never the token itself).
+boost::json::object agent_token_json(const store::AgentTokenRecord& token);
 // An API key as listed (never the key itself).
 boost::json::object api_key_json(const store::ApiKeyRecord& key);
 // One audit event as GET /audit and /users/me/security-events list it.

@@ -66,6 +66,7 @@ void register_admin_routes(http::Router& router, const Services& services);
 void register_agent_routes(http::Router& router, const Services& services);
 void register_api_key_routes(http::Router& router, const Services& services);
 void register_webhook_routes(http::Router& router, const Services& services);
+void register_admin_agent_routes(http::Router& router, const Services& services);
 
 inline void register_all_routes(http::Router& router, const Services& services) {
   register_health_routes(router, services);
@@ -80,6 +81,7 @@ inline void register_all_routes(http::Router& router, const Services& services) 
   register_agent_routes(router, services);
   register_api_key_routes(router, services);
   register_webhook_routes(router, services);
+  register_admin_agent_routes(router, services);
 }
 
 }  // namespace archon::api

@@ -35,6 +35,11 @@ class CachingAgentStore final : public store::AgentStore {
   std::optional<store::AgentTokenRecord> find_agent_token(const std::string& agent_id) override {
     return backend_.find_agent_token(agent_id);
   }
+  std::vector<store::AgentTokenRecord> live_agent_tokens_where(const std::optional<std::string>& user_id,
+                                                                const std::optional<std::string>& agent_type,
+                                                                std::int64_t now, std::int64_t limit) override {
+    return backend_.live_agent_tokens_where(user_id, agent_type, now, limit);
+  }
   std::vector<store::AgentTokenRecord> live_agent_tokens(const std::string& user_id, std::int64_t now) override {
     return backend_.live_agent_tokens(user_id, now);
   }

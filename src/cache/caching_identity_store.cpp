@@ -152,4 +152,12 @@ std::pair<std::vector<AuditEventRecord>, std::int64_t> CachingIdentityStore::lis
 }
 std::vector<AuditEventRecord> CachingIdentityStore::all_audit_events() { return backend_.all_audit_events(); }
 
+store::LoginLockState CachingIdentityStore::login_lock_state(const std::string& email_normalized, std::int64_t now) {
+  return backend_.login_lock_state(email_normalized, now);
+}
+
+void CachingIdentityStore::clear_login_failures(const std::string& email_normalized) {
+  backend_.clear_login_failures(email_normalized);
+}
+
 }  // namespace archon::cache

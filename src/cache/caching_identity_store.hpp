@@ -58,6 +58,8 @@ class CachingIdentityStore final : public store::IdentityStore {
   std::optional<std::pair<std::string, std::vector<std::string>>> reset_password(
       const std::string& token_hash, const store::PasswordResetWrites& writes, std::int64_t now) override;
 
+  store::LoginLockState login_lock_state(const std::string& email_normalized, std::int64_t now) override;
+  void clear_login_failures(const std::string& email_normalized) override;
   void update_login_counters(
       const std::string& email_normalized, const std::string& client_address, std::int64_t now,
       const std::function<std::optional<store::LoginCounters>(const store::LoginCounters&)>& decide) override;

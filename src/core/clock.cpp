@@ -60,4 +60,33 @@ const std::string& now_iso8601_utc() {
   return cached;
 }
 
+std::optional<std::int64_t> parse_iso8601_utc(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction]Z
+  if (text.size() < 20 || text.back() != 'Z') return std::nullopt;
+  auto digits = [&](std::size_t at, std::size_t n, int& out) {
+    out = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int y, mo, d, h, mi, s;
+  if (!digits(0, 4, y) || text[4] != '-' || !digits(5, 2, mo) || text[7] != '-' || !digits(8, 2, d) ||
+      (text[10] != 'T' && text[10] != 't') || !digits(11, 2, h) || text[13] != ':' || !digits(14, 2, mi) ||
+      text[16] != ':' || !digits(17, 2, s))
+    return std::nullopt;
+  std::string_view rest = text.substr(19, text.size() - 20);
+  if (!rest.empty()) {
+    if (rest.front() != '.' || rest.size() < 2 || rest.size() > 10) return std::nullopt;
+    for (char c : rest.substr(1))
+      if (c < '0' || c > '9') return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return std::nullopt;
+  using namespace std::chrono;
+  year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+  if (!ymd.ok()) return std::nullopt;
+  return sys_days(ymd).time_since_epoch().count() * 86400LL + h * 3600 + mi * 60 + s;
+}
+
 }  // namespace archon::clock

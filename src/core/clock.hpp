@@ -3,7 +3,9 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace archon::clock {
 
@@ -13,6 +15,9 @@ using SystemTime = std::chrono::system_clock::time_point;
 std::string iso8601_utc(SystemTime t);
 // "2026-11-23T10:00:00.123Z", for logs.
 std::string iso8601_utc_millis(SystemTime t);
+// "2026-11-23T10:00:00Z" or "...:00.123Z" (UTC only, as the API writes times) to epoch
+// seconds; nullopt for anything else.
+std::optional<std::int64_t> parse_iso8601_utc(std::string_view text);
 // The current time as iso8601_utc(now), cached per thread for the current second:
 // every envelope needs it and formatting dominates a cheap request otherwise.
 const std::string& now_iso8601_utc();

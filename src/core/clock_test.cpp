@@ -24,4 +24,16 @@ TEST(Clock, NowIsTheCurrentSecond) {
 }
 
 }  // namespace
+TEST(Clock, ParsesTheApisOwnTimesAndNothingElse) {
+  EXPECT_EQ(parse_iso8601_utc("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_iso8601_utc("2026-12-07T10:00:00Z"), 1796637600);
+  EXPECT_EQ(parse_iso8601_utc("2026-12-07T10:00:00.123Z"), 1796637600);
+  auto now = std::chrono::system_clock::now();
+  EXPECT_EQ(parse_iso8601_utc(iso8601_utc(now)), std::chrono::system_clock::to_time_t(now));
+  for (const char* bad : {"", "2026-12-07", "2026-12-07T10:00:00", "2026-12-07T10:00:00+01:00", "2026-02-30T00:00:00Z",
+                          "2026-13-01T00:00:00Z", "2026-12-07T24:00:00Z", "2026-12-07 10:00:00Z", "2026-12-07T10:00:00.Z",
+                          "x026-12-07T10:00:00Z"})
+    EXPECT_FALSE(parse_iso8601_utc(bad).has_value()) << bad;
+}
+
 }  // namespace archon::clock

@@ -55,6 +55,20 @@ Expected<store::UserRecord, ApiError> UserAdminService::update(const std::string
   return *user;
 }
 
+std::optional<store::LoginLockState> UserAdminService::lock_state(const std::string& user_id) {
+  auto user = ctx_.store.find_user_by_id(user_id);
+  if (!user) return std::nullopt;
+  return ctx_.store.login_lock_state(user->email_normalized, ctx_.now());
+}
+
+bool UserAdminService::unlock(const std::string& actor, const std::string& user_id, const audit::RequestInfo& info) {
+  auto user = ctx_.store.find_user_by_id(user_id);
+  if (!user) return false;
+  ctx_.store.clear_login_failures(user->email_normalized);
+  ctx_.audit.record(info, "admin_user_unlock", "success", actor, user_id);
+  return true;
+}
+
 Expected<std::size_t, ApiError> UserAdminService::deactivate(const std::string& actor, const std::string& user_id,
                                                              const audit::RequestInfo& info) {
   UserChanges changes;

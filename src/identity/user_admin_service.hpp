@@ -33,6 +33,10 @@ class UserAdminService {
   // administrator; else the user as changed.
   Expected<store::UserRecord, ApiError> update(const std::string& actor, const std::string& user_id,
                                                const UserChanges& changes, const audit::RequestInfo& info);
+  // What locks the user's logins now; nullopt when there is no such user.
+  std::optional<store::LoginLockState> lock_state(const std::string& user_id);
+  // Ends every failure count and lock of the user's email.
+  bool unlock(const std::string& actor, const std::string& user_id, const audit::RequestInfo& info);
   // Deactivates and revokes every session; returns how many were revoked.
   Expected<std::size_t, ApiError> deactivate(const std::string& actor, const std::string& user_id,
                                              const audit::RequestInfo& info);

@@ -174,6 +174,16 @@ bool SessionService::revoke_session(const std::string& user_id, const std::strin
   return true;
 }
 
+std::size_t SessionService::revoke_all(const std::string& user_id, const std::string& actor,
+                                      const audit::RequestInfo& info) {
+  auto revoked = webhooks::committing(
+      {webhooks::make_event("session.revoked", {{"user_id", user_id}, {"reason", "admin"}, {"scope", "all"}})},
+      [&] { return ctx_.store.revoke_sessions(user_id, "global", "", "admin", ctx_.now()); });
+  identity::deny_sessions(ctx_, revoked);
+  ctx_.audit.record(info, "sessions_revoked_all", "success", actor, user_id, {{"revoked_sessions", revoked.size()}});
+  return revoked.size();
+}
+
 std::optional<std::string> SessionService::revoke_by_refresh_token(const std::string& token, const std::string& actor,
                                                                   const audit::RequestInfo& info) {
   auto session = ctx_.store.revoke_session_by_refresh_token(crypto::sha256(token), ctx_.now());

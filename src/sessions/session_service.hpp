@@ -42,6 +42,8 @@ class SessionService {
   std::vector<store::SessionRecord> list_sessions(const std::string& user_id);
   // RFC 7009 for an opaque refresh token: ends the session it belongs to (its whole family), at
   // once on every instance, audited under `actor`. The session id, or nullopt when unknown.
+  // An administrator ends every session of a user; returns how many were live.
+  std::size_t revoke_all(const std::string& user_id, const std::string& actor, const audit::RequestInfo& info);
   std::optional<std::string> revoke_by_refresh_token(const std::string& token, const std::string& actor,
                                                      const audit::RequestInfo& info);
   // False when the session is not the user's (or not active): the caller answers 404.

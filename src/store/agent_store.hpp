@@ -41,6 +41,11 @@ class AgentStore {
   virtual void insert_agent_token(const AgentTokenRecord& record) = 0;
   virtual std::optional<AgentTokenRecord> find_agent_token(const std::string& agent_id) = 0;
   virtual std::vector<AgentTokenRecord> live_agent_tokens(const std::string& user_id, std::int64_t now) = 0;
+  // Live tokens of every user (administrators), optionally of one user and/or agent type; at
+  // most `limit`, grouped by lineage like live_agent_tokens.
+  virtual std::vector<AgentTokenRecord> live_agent_tokens_where(const std::optional<std::string>& user_id,
+                                                                const std::optional<std::string>& agent_type,
+                                                                std::int64_t now, std::int64_t limit) = 0;
   // Marks the token and every descendant revoked; returns their (agent_id, expires_at).
   virtual std::vector<std::pair<std::string, std::int64_t>> revoke_agent_lineage(const std::string& agent_id,
                                                                                  std::int64_t now) = 0;

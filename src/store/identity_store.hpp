@@ -145,9 +145,20 @@ struct AuditEventRecord {
   std::string hash;
 };
 
+// What locks an email's logins now (administrators' view).
+struct LoginLockState {
+  std::int64_t locked_addresses = 0;            // (email, address) pairs locked now
+  std::int64_t account_failures = 0;            // in the current window
+  std::optional<std::int64_t> locked_until;     // the latest lock of any kind, if any is live
+};
+
 struct AuditQuery {
   std::optional<std::string> user_id;
   std::optional<std::string> event;
+  std::optional<std::string> actor;
+  std::optional<std::string> outcome;
+  std::optional<std::int64_t> since;  // at >= since (epoch seconds)
+  std::optional<std::int64_t> until;  // at < until
   std::int64_t page = 1;
   std::int64_t limit = 20;
 };
@@ -189,6 +200,9 @@ class IdentityStore {
       const std::string& token_hash, const PasswordResetWrites& writes, std::int64_t now) = 0;
 
   // --- login failures ---
+  virtual LoginLockState login_lock_state(const std::string& email_normalized, std::int64_t now) = 0;
+  // Forgets every failure and lock of the email (an administrator's unlock).
+  virtual void clear_login_failures(const std::string& email_normalized) = 0;
   // One email's counters for one address, read under a lock that serializes every change to
   // that email's counters (on every instance); `decide` gets them and returns the counters to
   // store (nullopt: store nothing); all in one transaction. `decide` may run more than once

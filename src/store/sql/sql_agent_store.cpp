@@ -100,6 +100,21 @@ std::vector<AgentTokenRecord> SqlAgentStore::live_agent_tokens(const std::string
   });
 }
 
+std::vector<AgentTokenRecord> SqlAgentStore::live_agent_tokens_where(const std::optional<std::string>& user_id,
+                                                                     const std::optional<std::string>& agent_type,
+                                                                     std::int64_t now, std::int64_t limit) {
+  static const sql::Sql kLive("SELECT " ARCHON_AGENT_TOKEN_COLUMNS
+                              " FROM agent_tokens WHERE (CAST($1 AS TEXT) IS NULL OR user_id = $1) "
+                              "AND (CAST($2 AS TEXT) IS NULL OR agent_type = $2) AND expires_at > $3 "
+                              "AND revoked_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL) "
+                              "ORDER BY root_agent_id{bytes}, depth, created_at LIMIT $4");
+  return db_.read([&](sql::Connection& c) {
+    std::vector<AgentTokenRecord> out;
+    for (auto row : c.query(kLive, {user_id, agent_type, now, limit})) out.push_back(read_token(row));
+    return out;
+  });
+}
+
 std::vector<std::pair<std::string, std::int64_t>> SqlAgentStore::revoke_agent_lineage(const std::string& agent_id,
                                                                                        std::int64_t now) {
   // One statement: the walk and the update see the same snapshot of the lineage.

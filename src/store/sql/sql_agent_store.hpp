@@ -16,6 +16,9 @@ class SqlAgentStore final : public AgentStore {
   void insert_agent_token(const AgentTokenRecord& record) override;
   std::optional<AgentTokenRecord> find_agent_token(const std::string& agent_id) override;
   std::vector<AgentTokenRecord> live_agent_tokens(const std::string& user_id, std::int64_t now) override;
+  std::vector<AgentTokenRecord> live_agent_tokens_where(const std::optional<std::string>& user_id,
+                                                        const std::optional<std::string>& agent_type, std::int64_t now,
+                                                        std::int64_t limit) override;
   std::vector<std::pair<std::string, std::int64_t>> revoke_agent_lineage(const std::string& agent_id,
                                                                          std::int64_t now) override;
 

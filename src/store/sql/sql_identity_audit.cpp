@@ -58,14 +58,17 @@ void SqlIdentityStore::append_audit_batch(std::vector<AuditEventRecord> events) 
 
 std::pair<std::vector<AuditEventRecord>, std::int64_t> SqlIdentityStore::list_audit(const AuditQuery& q) {
   static const std::string kWhere =
-      " WHERE (CAST($1 AS TEXT) IS NULL OR user_id = $1) AND (CAST($2 AS TEXT) IS NULL OR event = $2)";
+      " WHERE (CAST($1 AS TEXT) IS NULL OR user_id = $1) AND (CAST($2 AS TEXT) IS NULL OR event = $2)"
+      " AND (CAST($3 AS TEXT) IS NULL OR actor = $3) AND (CAST($4 AS TEXT) IS NULL OR outcome = $4)"
+      " AND (CAST($5 AS BIGINT) IS NULL OR at >= $5) AND (CAST($6 AS BIGINT) IS NULL OR at < $6)";
   static const sql::Sql kCount("SELECT COUNT(*) FROM audit_events" + kWhere);
   static const sql::Sql kPage("SELECT " ARCHON_AUDIT_COLUMNS " FROM audit_events" + kWhere +
-                              " ORDER BY seq DESC LIMIT $3 OFFSET $4");
+                              " ORDER BY seq DESC LIMIT $7 OFFSET $8");
   return db_.snapshot([&](sql::Connection& c) {
-    std::int64_t total = c.query(kCount, {q.user_id, q.event}).row(0).int64(0);
+    std::int64_t total = c.query(kCount, {q.user_id, q.event, q.actor, q.outcome, q.since, q.until}).row(0).int64(0);
     std::vector<AuditEventRecord> out;
-    for (auto row : c.query(kPage, {q.user_id, q.event, q.limit, (q.page - 1) * q.limit}))
+    for (auto row :
+         c.query(kPage, {q.user_id, q.event, q.actor, q.outcome, q.since, q.until, q.limit, (q.page - 1) * q.limit}))
       out.push_back(read_event(row));
     return std::make_pair(std::move(out), total);
   });

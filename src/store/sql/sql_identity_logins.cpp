@@ -46,4 +46,33 @@ void SqlIdentityStore::update_login_counters(
   });
 }
 
+LoginLockState SqlIdentityStore::login_lock_state(const std::string& email, std::int64_t now) {
+  static const sql::Sql kPairs(
+      "SELECT COUNT(*), MAX(locked_until) FROM login_failures WHERE email_normalized = $1 AND locked_until > $2");
+  static const sql::Sql kAccount(
+      "SELECT failures, locked_until FROM login_account_failures WHERE email_normalized = $1");
+  return db_.snapshot([&](sql::Connection& c) {
+    LoginLockState state;
+    auto pairs = c.query(kPairs, {email, now});
+    state.locked_addresses = pairs.row(0).int64(0);
+    if (!pairs.row(0).is_null(1)) state.locked_until = pairs.row(0).int64(1);
+    if (auto account = c.query(kAccount, {email}); !account.empty()) {
+      state.account_failures = account.row(0).int64(0);
+      std::int64_t until = account.row(0).int64(1);
+      if (until > now) state.locked_until = std::max(state.locked_until.value_or(0), until);
+    }
+    return state;
+  });
+}
+
+void SqlIdentityStore::clear_login_failures(const std::string& email) {
+  static const sql::Sql kPairs("DELETE FROM login_failures WHERE email_normalized = $1");
+  static const sql::Sql kAccount("DELETE FROM login_account_failures WHERE email_normalized = $1");
+  db_.transaction([&](sql::Connection& c) {
+    c.lock(sql::Lock::kLogin, email);  // not interleaved with an attempt's counting
+    c.query(kPairs, {email});
+    c.query(kAccount, {email});
+  });
+}
+
 }  // namespace archon::store

@@ -34,6 +34,8 @@ class SqlIdentityStore final : public IdentityStore {
                                                                                  const PasswordResetWrites& writes,
                                                                                  std::int64_t now) override;
 
+  LoginLockState login_lock_state(const std::string& email_normalized, std::int64_t now) override;
+  void clear_login_failures(const std::string& email_normalized) override;
   void update_login_counters(const std::string& email_normalized, const std::string& client_address,
                              std::int64_t now, const std::function<std::optional<LoginCounters>(const LoginCounters&)>& decide) override;
 
