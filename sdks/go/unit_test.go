@@ -36,3 +36,15 @@ func TestTokensNeverPrint(t *testing.T) {
 		}
 	}
 }
+
+func TestCreatedSecretsNeverPrint(t *testing.T) {
+	hook := CreatedWebhook{Webhook: Webhook{ID: "wh_1", URL: "https://h.test/"}, Secret: "whsec_c2VjcmV0"}
+	key := CreatedAPIKey{APIKey: APIKey{ID: "key_1"}, Key: "archon_sk_secret"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, v := range []any{hook, &hook, key, &key} {
+			if out := fmt.Sprintf(verb, v); strings.Contains(out, "c2VjcmV0") || strings.Contains(out, "sk_secret") || !strings.Contains(out, "_1") {
+				t.Errorf("%s: %s", verb, out)
+			}
+		}
+	}
+}

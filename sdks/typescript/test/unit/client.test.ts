@@ -55,6 +55,31 @@ describe('surface', () => {
   });
 });
 
+describe('webhook administration', () => {
+  it('sends the calls to the documented paths with snake_case bodies and answers in camelCase', async () => {
+    const f = fakeFetch((req) => {
+      if (req.path.endsWith('/redeliver')) return envelope({ delivery_id: 8, status: 'pending' }, 202);
+      if (req.method === 'DELETE') return envelope(null, 204);
+      if (req.path.includes('/deliveries')) return envelope([{ id: 7, event_id: 'msg_1', attempt_log: [{ status_code: 500, latency_ms: 3 }] }]);
+      return envelope({ id: 'wh_1', event_types: ['*'], previous_secret_expires_at: null, secret: 'whsec_x' }, req.method === 'POST' ? 201 : 200);
+    });
+    const c = new ArchonAuthClient({ ...base, apiKey: 'archon_sk_k', fetch: f.fetch });
+    expect(await c.createWebhook({ url: 'https://h.test/x', eventTypes: ['user.registered'], enabled: false }))
+      .toMatchObject({ id: 'wh_1', eventTypes: ['*'], secret: 'whsec_x' });
+    await c.updateWebhook('wh/1', { description: '' });
+    expect((await c.listWebhookDeliveries('wh_1', { limit: 5 })).items[0]!.attemptLog[0]).toEqual({ statusCode: 500, latencyMs: 3 });
+    expect(await c.redeliverWebhook('wh_1', 7)).toEqual({ deliveryId: 8, status: 'pending' });
+    await c.rotateWebhookSecret('wh_1');
+    await c.deleteWebhook('wh_1');
+    expect(f.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'POST /api/v2/admin/webhooks', 'PATCH /api/v2/admin/webhooks/wh%2F1', 'GET /api/v2/admin/webhooks/wh_1/deliveries?limit=5',
+      'POST /api/v2/admin/webhooks/wh_1/deliveries/7/redeliver', 'POST /api/v2/admin/webhooks/wh_1/rotate-secret',
+      'DELETE /api/v2/admin/webhooks/wh_1']);
+    expect(f.seen[0]!.body).toEqual({ url: 'https://h.test/x', event_types: ['user.registered'], enabled: false });
+    expect(f.seen[1]!.body).toEqual({ description: '' });
+  });
+});
+
 describe('errors and retries', () => {
   it('parses the error envelope, including 429 figures and Retry-After', async () => {
     const f = fakeFetch(() => failure(429, 'RATE_LIMIT_EXCEEDED', { limit: 5, window: '1 minute', retry_after: 12, scope: 'ip' },
