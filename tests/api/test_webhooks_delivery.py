@@ -7,17 +7,19 @@ redirect is not followed.
 One server for the module: retries every 1 s (retry_schedule_seconds [1, 1, 1]), rotation grace
 2 s, loopback allowed. Each test has its own receiver and endpoint and deletes the endpoint after.
 """
+import re
 import time
 
 import pytest
 
-from agent_support import SPEC_GRANTED, AgentWorld
-from identity_support import data_of, new_user, verify, register, unique_email
+from agent_support import AgentWorld
+from identity_support import data_of, register, unique_email, verify
 from support import assert_error, parse_iso8601
 from webhook_support import (ATTEMPT_KEYS, DELIVERY_KEYS, Answer, Hooks, Receiver, assert_both_verify,
-                             refused_by_both, verify_js, verify_py, wait_until, webhook_config)
+                             refused_by_both, wait_until, webhook_config)
 
 GRACE = 2
+ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +77,10 @@ def test_every_delivery_verifies_with_both_libraries(world, hooks, receivers):
     for r in got:
         assert r.headers.get("content-type", "").startswith("application/json"), r.headers
         assert set(r.json) == {"type", "timestamp", "data"}, r.json
-        parse_iso8601(r.json["timestamp"])
+        assert ISO_MS.match(r.json["timestamp"]), r.json["timestamp"]
+        # webhook-timestamp: unix seconds of this attempt; the event's timestamp is no later
+        assert abs(int(r.headers["webhook-timestamp"]) - r.wall) <= 2, (r.headers, r.wall)
+        assert parse_iso8601(r.json["timestamp"]).timestamp() <= r.wall + 1, r.json
         assert r.webhook_id.startswith("msg_"), r.headers
         assert len(r.headers["webhook-signature"].split(" ")) == 1, r.headers["webhook-signature"]
     assert_both_verify([(ep["secret"], r) for r in got])

@@ -75,6 +75,7 @@ class Received:
     headers: dict[str, str]  # names lowercased
     body: bytes
     at: float  # time.monotonic()
+    wall: float = 0.0  # time.time()
 
     @property
     def json(self) -> dict:
@@ -94,6 +95,7 @@ class Answer:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b"ok"
+    delay: float = 0.0  # seconds to wait before answering (a slow receiver)
 
 
 class Receiver:
@@ -122,18 +124,23 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                rec = Received(self.path, headers, body, time.monotonic())
+                rec = Received(self.path, headers, body, time.monotonic(), time.time())
                 with receiver.lock:
                     n = len(receiver.received)
                     receiver.received.append(rec)
                     answers = receiver.answers
                 answer = answers(rec) if callable(answers) else answers[min(n, len(answers) - 1)]
-                self.send_response(answer.status)
-                for k, v in answer.headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
+                if answer.delay:
+                    time.sleep(answer.delay)
+                try:
+                    self.send_response(answer.status)
+                    for k, v in answer.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up waiting (its timeout): nothing to answer
 
             do_GET = do_POST  # a followed redirect would arrive as GET: record it too
 
