@@ -187,6 +187,9 @@ test('rotates the secret (shown once, with the previous one\'s expiry), both sig
   await register(email);
   const got = await waitFor(() => receiver.received.find((r) => r.body.includes(email)));
   assert.ok(got && signedWith(got, fresh) && signedWith(got, state.secret), 'new and previous secret both sign in the grace');
+  await panel.getByRole('button', { name: 'I have stored it, dismiss' }).click();
+  await panel.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate((s) => document.documentElement.outerHTML.includes(s), fresh), false, 'gone from the page');
 
   await page.getByRole('button', { name: 'Disable endpoint' }).click();
   await page.getByTestId('webhook-state').filter({ hasText: 'disabled: Disabled by an administrator' }).waitFor();

@@ -143,6 +143,11 @@ function Deliveries({ webhookId, page }: { webhookId: string; page: number }) {
   );
 }
 
+/** The record without the secret: nothing keeps it once its panel is dismissed. */
+function withoutSecret({ secret: _secret, ...endpoint }: CreatedWebhook): Webhook {
+  return endpoint;
+}
+
 /** One endpoint: its settings and actions, and its delivery log with redelivery. */
 export function WebhookDetailPage({ webhookId, params }: { webhookId: string; params: URLSearchParams }) {
   const { client } = useAuth();
@@ -165,7 +170,7 @@ export function WebhookDetailPage({ webhookId, params }: { webhookId: string; pa
       {w && (
         <section className="card" aria-label="Endpoint settings">
           <EndpointFacts w={w} />
-          <EndpointActions w={w} onChanged={setOverride} onRotated={(r) => { setRotated(r); setOverride(r); }} />
+          <EndpointActions w={w} onChanged={setOverride} onRotated={(r) => { setRotated(r); setOverride(withoutSecret(r)); }} />
         </section>
       )}
       {w && <Deliveries webhookId={webhookId} page={page} />}
