@@ -13,6 +13,8 @@ std::string random_token(std::size_t bytes = 32);
 // characters, so a B-tree keyed on them takes new rows on a few hot pages instead of one random
 // page each (UUIDv7's idea). Not a secret: it reveals its creation time to the millisecond.
 std::string time_ordered_id(std::int64_t unix_millis);
+// `bytes` random bytes as lowercase hex (not a secret's format: for nonces and ids).
+std::string random_hex(std::size_t bytes);
 // The same layout as 32 lowercase hex characters: ordered by creation time (to the millisecond)
 // under byte-wise comparison, so "ORDER BY id" lists newest first within a second too.
 std::string time_ordered_hex_id(std::int64_t unix_millis);

@@ -259,12 +259,32 @@ void Server::run() {
   for (auto& w : workers_) threads_.emplace_back([w = w.get()] { w->run(); });
 }
 
+namespace {
+
+// The acceptors share their port through SO_REUSEPORT (one per I/O thread), which would also let
+// this server quietly share a port another process listens on, splitting its traffic. A probe
+// without SO_REUSEPORT fails on a port anyone holds, so a taken port is an error at start.
+void refuse_taken_port(const asio::ip::address& address, std::uint16_t port) {
+  asio::io_context ioc;
+  tcp::acceptor probe(ioc);
+  boost::system::error_code ec;
+  probe.open(tcp::endpoint(address, port).protocol(), ec);
+  if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) probe.bind(tcp::endpoint(address, port), ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + ListenAddress{address.to_string(), port}.to_string() + ": " +
+                             ec.message());
+}
+
+}  // namespace
+
 ListenAddress Server::bind() {
   unsigned n = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config_.listen.host, ec);
   if (ec) throw std::runtime_error("server.listen: '" + config_.listen.host + "' is not an IP address");
   std::uint16_t port = config_.listen.port;
+  if (port != 0) refuse_taken_port(address, port);
   for (unsigned i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>(config_, dispatcher_, state_);
     try {

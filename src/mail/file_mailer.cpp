@@ -9,10 +9,10 @@
 #include <cstring>
 #include <stdexcept>
 
-#include <openssl/rand.h>
 
 #include "core/log.hpp"
 #include "mail/message_format.hpp"
+#include "mail/message_nonce.hpp"
 
 namespace archon::mail {
 namespace {
@@ -108,19 +108,6 @@ void remove_abandoned_temp_files(const std::filesystem::path& dir) {
   }
 }
 
-Expected<std::string, std::string> random_hex(std::size_t bytes) {
-  unsigned char raw[16];
-  if (bytes > sizeof raw || RAND_bytes(raw, static_cast<int>(bytes)) != 1)
-    return Unexpected{std::string("RAND_bytes failed")};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes; ++i) {
-    out += kHex[raw[i] >> 4];
-    out += kHex[raw[i] & 0x0F];
-  }
-  return out;
-}
-
 }  // namespace
 
 FileMailer::FileMailer(FileMailerOptions options) : options_(std::move(options)) {
@@ -138,7 +125,7 @@ FileMailer::FileMailer(FileMailerOptions options) : options_(std::move(options))
 DeliveryResult FileMailer::deliver(const store::OutboxMessage& message, std::int64_t message_id) {
   auto now = options_.now();
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  auto nonce = random_hex(8);
+  auto nonce = message_nonce();
   if (!nonce) return Unexpected{nonce.error()};
   MessageHeaders headers{
       options_.from,

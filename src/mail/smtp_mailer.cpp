@@ -5,9 +5,9 @@
 #include <stdexcept>
 
 #include <curl/curl.h>
-#include <openssl/rand.h>
 
 #include "mail/message_format.hpp"
+#include "mail/message_nonce.hpp"
 #include "net/curl_global.hpp"
 
 namespace archon::mail {
@@ -24,18 +24,6 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
   std::memcpy(buffer, upload->rest.data(), n);
   upload->rest.remove_prefix(n);
   return n;
-}
-
-std::string nonce_hex() {
-  unsigned char raw[8];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : raw) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0x0F];
-  }
-  return out;
 }
 
 struct CurlDeleter {
@@ -74,8 +62,10 @@ SmtpMailer::~SmtpMailer() = default;
 DeliveryResult SmtpMailer::deliver(const store::OutboxMessage& message, std::int64_t message_id) {
   auto now = std::chrono::system_clock::now();
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto nonce = message_nonce();
+  if (!nonce) return Unexpected{nonce.error()};
   MessageHeaders headers{options_.from, rfc5322_date(now),
-                         "<" + std::to_string(millis) + "." + std::to_string(message_id) + "." + nonce_hex() + "@" +
+                         "<" + std::to_string(millis) + "." + std::to_string(message_id) + "." + *nonce + "@" +
                              options_.message_id_domain + ">"};
   auto text = compose_message(message, headers);
   if (!text) return Unexpected{text.error()};

@@ -1,29 +1,12 @@
 #include "store/sql/sql_api_key_store.hpp"
 
+#include "store/sql/word_list.hpp"
+
 namespace archon::store {
 namespace {
 
 constexpr const char* kColumns =
     "id, name, prefix, key_hash, scopes, created_by, created_at, expires_at, last_used_at, revoked_at";
-
-// Scopes are stored space-separated (OAuth's scope syntax); none contains a space.
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const auto& s : scopes) out += (out.empty() ? "" : " ") + s;
-  return out;
-}
-
-std::vector<std::string> split_scopes(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find(' ', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
 
 ApiKeyRecord read_key(const sql::Row& row) {
   ApiKeyRecord r;
@@ -31,7 +14,7 @@ ApiKeyRecord read_key(const sql::Row& row) {
   r.name = row.text(1);
   r.prefix = row.text(2);
   r.key_hash = row.blob(3);
-  r.scopes = split_scopes(row.text(4));
+  r.scopes = sql::split_words(row.text(4));
   r.created_by = row.text(5);
   r.created_at = row.int64(6);
   r.expires_at = row.opt_int64(7);
@@ -51,7 +34,7 @@ void SqlApiKeyStore::insert_api_key(const ApiKeyRecord& r) {
       "INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_by, created_at, expires_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
   db_.write([&](sql::Connection& c) {
-    c.query(kInsert, {r.id, r.name, r.prefix, sql::Value::blob(r.key_hash), join_scopes(r.scopes), r.created_by,
+    c.query(kInsert, {r.id, r.name, r.prefix, sql::Value::blob(r.key_hash), sql::join_words(r.scopes), r.created_by,
                       r.created_at, r.expires_at});
   });
 }

@@ -1,5 +1,7 @@
 #include "store/sql/sql_webhook_store.hpp"
 
+#include "store/sql/word_list.hpp"
+
 #include <algorithm>
 
 namespace archon::store {
@@ -11,31 +13,12 @@ constexpr const char* kEndpointColumns =
 constexpr const char* kDeliveryColumns =
     "id, event_id, event_type, payload, endpoint_id, status, attempts, next_attempt_at, created_at, completed_at";
 
-// ' a b ' : padded, so a type matches as a whole word with one instr().
-std::string pack_types(const std::vector<std::string>& types) {
-  std::string out = " ";
-  for (const auto& t : types) out += t + " ";
-  return out;
-}
-
-std::vector<std::string> unpack_types(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find(' ', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 WebhookEndpointRecord read_endpoint(const sql::Row& row) {
   WebhookEndpointRecord r;
   r.id = row.text(0);
   r.url = row.text(1);
   r.description = row.text(2);
-  r.event_types = unpack_types(row.text(3));
+  r.event_types = sql::split_words(row.text(3));
   r.enabled = row.boolean(4);
   r.secret_sealed = row.blob(5);
   if (!row.is_null(6)) r.previous_secret_sealed = row.blob(6);
@@ -79,7 +62,7 @@ void SqlWebhookStore::insert_endpoint(const WebhookEndpointRecord& r) {
       "INSERT INTO webhook_endpoints (id, url, description, event_types, enabled, secret_sealed, created_at, "
       "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)");
   db_.write([&](sql::Connection& c) {
-    c.query(kInsert, {r.id, r.url, r.description, pack_types(r.event_types), r.enabled, sql::Value::blob(r.secret_sealed),
+    c.query(kInsert, {r.id, r.url, r.description, sql::join_words(r.event_types, true), r.enabled, sql::Value::blob(r.secret_sealed),
                       r.created_at});
   });
 }
@@ -112,7 +95,7 @@ bool SqlWebhookStore::update_endpoint(const WebhookEndpointRecord& r) {
       "previous_secret_sealed = $7, previous_secret_expires_at = $8, updated_at = $9, disabled_reason = $10 "
       "WHERE id = $1");
   return db_.write([&](sql::Connection& c) {
-    return c.query(kUpdate, {r.id, r.url, r.description, pack_types(r.event_types), r.enabled,
+    return c.query(kUpdate, {r.id, r.url, r.description, sql::join_words(r.event_types, true), r.enabled,
                              sql::Value::blob(r.secret_sealed), sql::Value::blob(r.previous_secret_sealed),
                              r.previous_secret_expires_at, r.updated_at, r.disabled_reason})
                .affected() > 0;
