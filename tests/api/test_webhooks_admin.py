@@ -133,6 +133,16 @@ def test_hostile_bodies_are_4xx(world, hooks, what, body):
     assert r.json()["success"] is False
 
 
+def test_the_limits_themselves_are_accepted(world, hooks):
+    base = "https://93.184.216.34/"
+    ep = hooks.create(base + "a" * (2000 - len(base)), ["*"], description="d" * 500)
+    assert len(ep["url"]) == 2000 and len(ep["description"]) == 500
+    r = hooks.create_raw({"url": base + "a" * (2001 - len(base)), "event_types": ["*"]})
+    assert "url" in assert_error(r, 422, "VALIDATION_CONSTRAINT_VIOLATION")["error"]["details"]
+    ep = hooks.create(base, EVENT_TYPES)  # every type by name
+    assert sorted(ep["event_types"]) == sorted(EVENT_TYPES)
+
+
 def test_unknown_event_type_names_the_field_and_non_json_is_400(world, hooks):
     body = assert_error(hooks.create_raw({"url": PUBLIC_URL, "event_types": ["user.locked", "nope"]}),
                         422, "VALIDATION_CONSTRAINT_VIOLATION")
