@@ -13,8 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from agent_support import AUTHENTICATE, SPEC_TASK, SPEC_TYPE, AgentWorld
 from identity_support import Client, session_login
+from store_support import POSTGRES
 from support import free_port
-from webhook_support import Hooks, Receiver, assert_both_verify, wait_until, webhook_config
+from webhook_support import Answer, Hooks, Receiver, assert_both_verify, wait_until, webhook_config
 
 EVENTS = 1000
 MINTERS = 8
@@ -22,6 +23,11 @@ SCHEDULE = [3] * 20  # the longest schedule allowed (20 waits): nothing given up
 # A fixed public URL: the restart listens on another port and must accept the admin's token.
 CONFIG = webhook_config({"retry_schedule_seconds": SCHEDULE},
                         extra={"tokens": {"public_url": "http://127.0.0.1:8181"}})
+# The in-flight test: a short response timeout keeps PostgreSQL's lease (timeout + 30 s) short;
+# the kill comes within milliseconds of the request's arrival, well inside it.
+IN_FLIGHT_TIMEOUT_MS = 2000
+CONFIG_IN_FLIGHT = webhook_config({"retry_schedule_seconds": SCHEDULE, "timeout_ms": IN_FLIGHT_TIMEOUT_MS},
+                                  extra={"tokens": {"public_url": "http://127.0.0.1:8181"}})
 
 
 def mint_many(srv, tokens: list[str], count: int) -> set[str]:
@@ -83,6 +89,32 @@ def test_kill_9_with_1000_events_waiting_loses_none(start_server, archon_bin):
         assert len(log) == EVENTS and {d["event_id"] for d in log} == ids, \
             f"{len(log)} deliveries in the log; event ids not received: {sorted({d['event_id'] for d in log} - ids)[:5]}"
         assert_both_verify([(hook["secret"], r) for r in got[:50]])
+        world2.close()
+    finally:
+        rx.close()
+
+
+def test_kill_9_during_a_delivery_sends_it_again_after_the_restart(start_server, archon_bin):
+    """The server dies while the receiver holds its request (no answer yet): after the restart
+    the same event is delivered again. SQLite drops the dead claim at start; PostgreSQL waits for
+    its lease (timeout_ms / 1000 + 30 s), so there the wait is longer."""
+    rx = Receiver(answers=[Answer(200, delay=6.0), Answer(200)])
+    try:
+        srv = start_server(config=CONFIG_IN_FLIGHT)
+        srv.expected_returncodes = {-signal.SIGKILL}
+        world = AgentWorld(srv, archon_bin)
+        hook = Hooks(world).create(rx.url(), ["agent.token_issued"])
+        world.mint(world.user())
+        first = rx.wait_for(count=1)[0]  # in flight: the receiver is sitting on it
+        srv.stop(signal.SIGKILL)
+        world.close()
+        srv2 = start_server(config=CONFIG_IN_FLIGHT, args=["--data-dir", str(srv.data_dir)])
+        lease = IN_FLIGHT_TIMEOUT_MS // 1000 + 30 if POSTGRES else 0
+        again = rx.wait_for(lambda r: r.webhook_id == first.webhook_id, count=2, timeout=lease + 15)
+        assert again[1].body == first.body
+        assert_both_verify([(hook["secret"], r) for r in again])
+        world2 = AgentWorld(srv2, archon_bin)
+        Hooks(world2).wait_delivery(hook["id"], first.webhook_id, "succeeded")
         world2.close()
     finally:
         rx.close()
