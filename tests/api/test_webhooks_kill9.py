@@ -107,10 +107,14 @@ def test_kill_9_during_a_delivery_sends_it_again_after_the_restart(start_server,
         world.mint(world.user())
         first = rx.wait_for(count=1)[0]  # in flight: the receiver is sitting on it
         srv.stop(signal.SIGKILL)
+        held = time.monotonic() - first.at
+        assert held < IN_FLIGHT_TIMEOUT_MS / 1000, f"killed {held:.2f} s after the request came: not in flight"
         world.close()
         srv2 = start_server(config=CONFIG_IN_FLIGHT, args=["--data-dir", str(srv.data_dir)])
         lease = IN_FLIGHT_TIMEOUT_MS // 1000 + 30 if POSTGRES else 0
+        t_restart = time.monotonic()
         again = rx.wait_for(lambda r: r.webhook_id == first.webhook_id, count=2, timeout=lease + 15)
+        print(f"held {held:.2f} s; delivered again {again[1].at - t_restart:.2f} s after the restart")
         assert again[1].body == first.body
         assert_both_verify([(hook["secret"], r) for r in again])
         world2 = AgentWorld(srv2, archon_bin)

@@ -109,6 +109,7 @@ class Receiver:
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False  # close() must not wait for a handler holding a slow answer
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
