@@ -33,4 +33,4 @@ for f in index.html console.js console.css; do cmp -s "$out/$f" "dist/$f" || cp 
 echo "bundle: console.js $(wc -c <dist/console.js) B ($(gzip -9c dist/console.js | wc -c) B gzip), console.css $(wc -c <dist/console.css) B ($(gzip -9c dist/console.css | wc -c) B gzip)"
 
 rm -rf e2e/artifacts
-node --test --test-concurrency=1 e2e/console.test.mjs e2e/keys-webhooks.test.mjs
+node --test --test-concurrency=1 e2e/console.test.mjs e2e/keys-webhooks.test.mjs e2e/admin-actions.test.mjs

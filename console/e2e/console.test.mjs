@@ -184,6 +184,7 @@ test('finds a user and revokes one session: that access token is refused next', 
 
 test("sends the user a password-reset link", async () => {
   await page.getByRole('button', { name: 'Send password-reset link' }).click();
+  await page.getByRole('button', { name: 'Yes, send it' }).click();
   await page.getByTestId('announcer').filter({ hasText: `Password-reset link sent to ${ada.email}` }).waitFor();
   assert.ok(await waitFor(() => env.resetToken(ada.email)), 'the reset mail is in the mail folder');
 });

@@ -9,6 +9,7 @@ import { OverviewPage } from './pages/Overview';
 import { UsersPage } from './pages/Users';
 import { UserDetailPage } from './pages/UserDetail';
 import { AgentTokensPage } from './pages/AgentTokens';
+import { AllAgentTokensPage } from './pages/AllAgentTokens';
 import { GrantsPage } from './pages/Grants';
 import { CatalogPage } from './pages/Catalog';
 import { AuditPage } from './pages/Audit';
@@ -66,6 +67,7 @@ function Page({ route, access }: { route: Route; access: Access }) {
   switch (path) {
     case '/users': return access.users ? <UsersPage params={params} /> : <NoAccessPage />;
     case '/agents': return <AgentTokensPage />;
+    case '/agents/all': return access.users ? <AllAgentTokensPage params={params} /> : <NoAccessPage />;
     case '/agents/grants': return access.grants ? <GrantsPage params={params} /> : <NoAccessPage />;
     case '/agents/catalog': return <CatalogPage />;
     case '/audit': return access.audit ? <AuditPage params={params} /> : <NoAccessPage />;

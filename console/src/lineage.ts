@@ -1,20 +1,20 @@
 import type { AgentTokenInfo } from '@archon/auth-client';
 
-export interface LineageNode { token: AgentTokenInfo; children: LineageNode[] }
+export interface LineageNode<T extends AgentTokenInfo = AgentTokenInfo> { token: T; children: LineageNode<T>[] }
 
 /**
  * Trees from the flat list (parent_agent_id): a token whose parent is not listed (expired or
  * revoked already) is shown as a root of its own.
  */
-export function buildLineage(tokens: AgentTokenInfo[]): LineageNode[] {
-  const nodes = new Map(tokens.map((t) => [t.agentId, { token: t, children: [] as LineageNode[] }]));
-  const roots: LineageNode[] = [];
+export function buildLineage<T extends AgentTokenInfo>(tokens: T[]): LineageNode<T>[] {
+  const nodes = new Map(tokens.map((t) => [t.agentId, { token: t, children: [] as LineageNode<T>[] }]));
+  const roots: LineageNode<T>[] = [];
   for (const node of nodes.values()) {
     const parent = node.token.parentAgentId ? nodes.get(node.token.parentAgentId) : undefined;
     if (parent) parent.children.push(node); else roots.push(node);
   }
-  const byCreation = (a: LineageNode, b: LineageNode) => a.token.createdAt - b.token.createdAt;
-  const sort = (list: LineageNode[]) => { list.sort(byCreation); list.forEach((n) => sort(n.children)); };
+  const byCreation = (a: LineageNode<T>, b: LineageNode<T>) => a.token.createdAt - b.token.createdAt;
+  const sort = (list: LineageNode<T>[]) => { list.sort(byCreation); list.forEach((n) => sort(n.children)); };
   sort(roots);
   return roots;
 }

@@ -9,6 +9,7 @@ export function AgentsNav() {
   const { user } = useAuth();
   const items = [
     { path: '/agents', label: 'My agent tokens' },
+    ...(accessOf(user).users ? [{ path: '/agents/all', label: 'All live tokens' }] : []),
     ...(accessOf(user).grants ? [{ path: '/agents/grants', label: 'Role grants' }] : []),
     { path: '/agents/catalog', label: 'Agent types' },
   ];

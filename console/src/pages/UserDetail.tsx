@@ -4,7 +4,10 @@ import type { SessionInfo, User } from '@archon/auth-client';
 import { errorText, formatTime } from '../api';
 import { accessOf, ROLES } from '../access';
 import { href } from '../router';
+import { adminApi } from '../admin-api';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { Link } from '../components/Link';
+import { Lockout } from '../components/Lockout';
 import { Status } from '../components/Status';
 import { TableWrap } from '../components/TableWrap';
 import { useAnnounce } from '../components/Announcer';
@@ -73,10 +76,7 @@ function ActiveToggle({ user, onChanged, canEdit }: { user: User; onChanged: () 
   );
 }
 
-/**
- * The public POST /auth/password-reset for the account's email: the server mails the link (no
- * admin endpoint exists, so the audit trail shows password_reset_requested, not the admin).
- */
+/** POST /users/{id}/password-reset: the server mails the account its single-use reset link. */
 function ResetLink({ user }: { user: User }) {
   const { client } = useAuth();
   const announce = useAnnounce();
@@ -84,7 +84,7 @@ function ResetLink({ user }: { user: User }) {
   const send = async () => {
     setError('');
     try {
-      await client.requestPasswordReset(user.email);
+      await adminApi.sendPasswordReset(client, user.id);
       announce(`Password-reset link sent to ${user.email}`);
     } catch (err) {
       setError(errorText(err));
@@ -92,7 +92,8 @@ function ResetLink({ user }: { user: User }) {
   };
   return (
     <div>
-      <button type="button" disabled={!user.isActive} onClick={() => void send()}>Send password-reset link</button>
+      <ConfirmButton label="Send password-reset link" question={`Mail a single-use password-reset link to ${user.email}?`}
+        confirmLabel="Yes, send it" disabled={!user.isActive} onConfirm={send} />
       <p role="alert" className="error">{error}</p>
     </div>
   );
@@ -114,12 +115,12 @@ function Sessions({ userId, canEdit, onChanged }: { userId: string; canEdit: boo
       setError(errorText(err));
     }
   };
-  // The API revokes one session at a time: "all" is each of them in turn.
-  const revokeAll = async (list: SessionInfo[]) => {
+  // DELETE /users/{id}/sessions: every live session at once; their access tokens die with them.
+  const signOutEverywhere = async () => {
     setError('');
     try {
-      for (const s of list) await client.terminateUserSession(userId, s.sessionId);
-      announce(`${list.length} session(s) revoked`);
+      const { revokedSessions } = await adminApi.revokeAllSessions(client, userId);
+      announce(`Signed out everywhere: ${revokedSessions} session(s) revoked`);
     } catch (err) {
       setError(errorText(err));
     }
@@ -129,8 +130,11 @@ function Sessions({ userId, canEdit, onChanged }: { userId: string; canEdit: boo
   return (
     <section className="card" aria-labelledby="sessions-h">
       <h2 id="sessions-h">Sessions</h2>
-      {data && data.length > 1 && (
-        <button type="button" className="danger" disabled={!canEdit} onClick={() => void revokeAll(data)}>Revoke all {data.length} sessions</button>
+      {canEdit && data && data.length > 0 && (
+        <div className="row">
+          <ConfirmButton label="Sign out everywhere" question={`Revoke all ${data.length} session(s) of this account?`}
+            confirmLabel="Yes, sign out everywhere" onConfirm={signOutEverywhere} />
+        </div>
       )}
       <Status loading={loading && !data} error={loadError} what="sessions" />
       <p role="alert" className="error">{error}</p>
@@ -191,9 +195,10 @@ export function UserDetailPage({ userId }: { userId: string }) {
             <RolesForm key={user.roles.join()} user={user} canEdit={canEdit} onSaved={setSaved} />
             <div className="row">
               <ActiveToggle user={user} canEdit={canEdit} onChanged={() => { setSaved(null); reload(); }} />
-              <ResetLink user={user} />
+              {canEdit && <ResetLink user={user} />}
             </div>
           </section>
+          <Lockout userId={user.id} email={user.email} canEdit={canEdit} onChanged={() => setVersion((v) => v + 1)} />
           <Sessions key={String(user.isActive)} userId={user.id} canEdit={canEdit} onChanged={() => setVersion((v) => v + 1)} />
           {canAudit && <UserEvents userId={user.id} refreshKey={`${version}:${user.isActive}:${user.roles.join()}`} />}
         </>
