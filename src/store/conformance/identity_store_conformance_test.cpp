@@ -81,7 +81,7 @@ TEST_P(IdentityStoreConformance, UsersAreUniqueByNormalizedEmailAndCarryRolePerm
   EXPECT_EQ(u->permissions, (std::vector<std::string>{"read:profile", "create:tasks"}));
   store().update_user_admin("user_1", {std::nullopt, std::vector<std::string>{"user", "admin"}}, 1001, any);
   EXPECT_EQ(store().find_user_by_id("user_1")->roles, (std::vector<std::string>{"user", "admin"}));
-  EXPECT_EQ(store().find_user_by_id("user_1")->permissions.size(), 7u) << "distinct, across both roles";
+  EXPECT_EQ(store().find_user_by_id("user_1")->permissions.size(), 9u) << "distinct, across both roles";
   EXPECT_THROW(store().update_user_admin("user_1", {std::nullopt, std::vector<std::string>{"root"}}, 1002, any),
                std::exception);
   EXPECT_EQ(store().find_user_by_id("user_1")->roles, (std::vector<std::string>{"user", "admin"})) << "rolled back";
