@@ -6,7 +6,8 @@
 // screenshots and axe of the changed pages at 1280 and 390 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startConsoleEnv } from './harness.mjs';
 import { apiClient, waitFor } from './api.mjs';
@@ -207,6 +208,27 @@ test('a non-admin gets "No access" on the agents across accounts', async () => {
   await page.getByRole('heading', { name: 'No access' }).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).first().click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+});
+
+// Alters one stored event behind the server's back (SQLite, through Python's sqlite3): the chain
+// then breaks there, and the console says so. The chain stays broken (the
+// audit screenshots show that state).
+const python = spawnSync('python3', ['-c', 'import sqlite3'], { stdio: 'ignore' }).status === 0;
+test('an altered event: the audit page shows the chain broken at its seq', { skip: !python && 'python3 with sqlite3 not found' }, async () => {
+  const db = readdirSync(env.dataDir).find((f) => f.endsWith('.db'));
+  const tamper = 'import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=10)\n'
+    + "c.execute(\"UPDATE audit_events SET outcome = 'altered' WHERE seq = 5\")\nc.commit()";
+  const r = spawnSync('python3', ['-c', tamper, join(env.dataDir, db)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const chain = await api.ok('GET', '/audit/verify', { token: admin.access_token });
+  assert.deepEqual([chain.intact, chain.first_broken_seq], [false, 5]);
+  await page.goto(env.page('/audit'));
+  const signInHeading = page.getByRole('heading', { name: 'Sign in' });
+  await signInHeading.or(page.getByRole('heading', { name: 'Audit trail' })).waitFor();
+  if (await signInHeading.isVisible()) await signIn(page, env.admin.email, env.admin.password);
+  await page.getByTestId('chain-state').filter({ hasText: /^Broken at seq 5 \(\d+ events\)/ }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signInHeading.waitFor();
 });
 
 test('no CSP violation and no page error during the journey', () => {
