@@ -2,7 +2,7 @@
 [1, 1] a delivery answered 500 every time is "failed" after three attempts; the endpoint gets
 enabled=false with a disabled_reason, an audit row webhook.endpoint_disabled (actor "system") and
 the event webhook.endpoint_disabled goes to the OTHER endpoints subscribed to it. PATCH enabled=true
-re-enables it. A success after the failing delivery was created keeps the endpoint enabled."""
+re-enables it; what happened meanwhile is not queued for it. A success after the failing delivery was created keeps the endpoint enabled."""
 import pytest
 
 from agent_support import AgentWorld
@@ -34,7 +34,7 @@ def test_persistent_failure_disables_and_tells_the_others(world, receivers):
     failing = receivers(answers=[Answer(500)])
     watcher = receivers()
     ep = hooks.create(failing.url(), ["agent.token_issued", "webhook.endpoint_disabled"])
-    other = hooks.create(watcher.url(), ["webhook.endpoint_disabled"])
+    other = hooks.create(watcher.url(), ["webhook.endpoint_disabled", "agent.token_issued"])
     op = world.user()
     world.mint(op)
     got = failing.wait_for(count=3, timeout=10)
@@ -54,6 +54,12 @@ def test_persistent_failure_disables_and_tells_the_others(world, receivers):
     assert_both_verify([(other["secret"], told)])
     assert [r.type for r in failing.snapshot()] == ["agent.token_issued"] * 3, \
         "the disabled endpoint itself was sent something else (or a fourth attempt)"
+
+    # events while disabled are not queued for it: the watcher gets one (so its deliveries, written
+    # with the event, exist), the disabled endpoint's log does not grow
+    quiet = world.mint(op)["agent_id"]
+    watcher.of_type("agent.token_issued", where=lambda data: data["agent_id"] == quiet)
+    assert [x["id"] for x in hooks.deliveries(ep["id"])] == [d["id"]], "a delivery was queued while disabled"
 
     # re-enabled: the reason goes, deliveries go out again
     failing.answers = [Answer(200)]

@@ -100,6 +100,14 @@ def test_session_revoked_by_logout_by_the_user_and_by_an_admin(world, rx):
     assert_secret_free(rx, access)
 
 
+def test_session_revoked_when_an_admin_ends_them_all(world, rx):
+    user = new_user(world.client, prefix="wh-sessions-all")
+    r = world.client.delete(f"{USERS}/{user.id}/sessions", token=world.admin.access_token)
+    assert r.status_code in (200, 204), r.text
+    d = event(rx, "session.revoked", user_id=user.id, reason="admin")
+    assert d == {"user_id": user.id, "reason": "admin", "scope": "all"}, d
+
+
 def test_refresh_token_reuse_detected(world, rx):
     user = new_user(world.client, prefix="wh-reuse")
     a = user.refresh_token
@@ -162,7 +170,22 @@ def test_an_endpoint_gets_only_the_types_it_subscribed_to(world, rx):
         only.close()
 
 
+def test_agent_token_revoked_by_rfc7009_and_by_the_kill_switch(world, rx):
+    op = world.user()
+    one = world.mint(op)
+    r = world.client.request("POST", "/api/v2/auth/revoke", data={"token": one["agent_token"]})
+    assert r.status_code == 200, r.text
+    assert event(rx, "agent.token_revoked", agent_id=one["agent_id"]) == {"agent_id": one["agent_id"]}
+    # the kill switch: one event per token it revoked
+    two, three = world.mint(op), world.mint(op)
+    r = world.client.post("/api/v2/admin/agents/revoke", {"user_id": op.id}, token=world.admin.access_token)
+    assert r.status_code == 200, r.text
+    for minted in (two, three):
+        assert event(rx, "agent.token_revoked", agent_id=minted["agent_id"]) == {"agent_id": minted["agent_id"]}
+
+
 def test_every_delivery_of_this_module_verifies_with_both_libraries(rx):
     got = rx.snapshot()
     assert len({r.type for r in got}) >= 5, sorted({r.type for r in got})
     assert_both_verify([(rx.secret, r) for r in got])
+
