@@ -1,6 +1,6 @@
 """How deliveries travel (issue 22 part 1; docs/webhooks.md): proxies from the environment are
-never used, a receiver slower than timeout_ms fails the attempt (bounded, logged, retried),
-and deleting an endpoint stops its retries."""
+never used, a receiver slower than timeout_ms fails the attempt (bounded, logged, retried), a
+huge 2xx answer is a success, and deleting an endpoint stops its retries."""
 import select
 import socket
 import time
@@ -82,5 +82,21 @@ def test_deleting_an_endpoint_stops_its_retries(world, hooks):
         n = len(rx.snapshot())  # an attempt already under way may still land: at most one more
         time.sleep(2.5)  # two and a half steps of the 1 s schedule
         assert len(rx.snapshot()) <= n + 1, f"{len(rx.snapshot()) - n} attempts after the delete"
+    finally:
+        rx.close()
+
+
+def test_a_huge_2xx_answer_is_a_success(world, hooks):
+    """docs/webhooks.md: at most max_response_bytes (64 KiB) of the answer is read and the status
+    decides, so a 2xx with 4 MiB of body is a success (whether the rest was read is not visible
+    from here: loopback socket buffers may swallow it). Also: the User-Agent the docs show."""
+    rx = Receiver(answers=[Answer(200, body=b"x" * (4 << 20))])
+    try:
+        ep = hooks.create(rx.url(), ["agent.token_issued"])
+        world.mint(world.user())
+        rec = rx.wait_for(count=1)[0]
+        assert rec.headers.get("user-agent", "").startswith("archon-auth-webhooks/"), rec.headers
+        d = hooks.wait_delivery(ep["id"], rec.webhook_id, "succeeded")
+        assert d["attempts"] == 1 and d["attempt_log"][0]["status_code"] == 200, d
     finally:
         rx.close()
