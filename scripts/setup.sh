@@ -72,6 +72,11 @@ if [ ! -d tests/api/standard_clients/node_modules/oauth4webapi ] || [ ! -d tests
   (cd tests/api/standard_clients && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The Standard Webhooks JavaScript library the webhook tests verify deliveries with.
+if [ ! -d tests/api/webhook_js/node_modules/standardwebhooks ]; then
+  (cd tests/api/webhook_js && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # Go >= 1.24 for the Go SDK (Debian bookworm ships 1.19). The toolchain is itself a module on the
 # Go module proxy (golang.org/toolchain), which is reachable where go.dev may not be.
 GO_VERSION=1.24.13

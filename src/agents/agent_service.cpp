@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value_from.hpp>
@@ -325,27 +326,46 @@ std::vector<store::AgentTokenRecord> AgentService::list_all_tokens(const std::op
 
 std::size_t AgentService::revoke_all(const std::string& actor, const std::optional<std::string>& user_id,
                                      const std::optional<std::string>& agent_type, const audit::RequestInfo& info) {
-  std::size_t revoked = 0;
-  // In pages, until none is left: a revoked lineage drops out of the next page.
+  // In pages, until none is left: a revoked lineage drops out of the next page. A descendant
+  // listed after its ancestor went with it, so it is neither revoked nor counted twice.
+  std::set<std::string> gone;
   for (int round = 0; round < 1000; ++round) {
     auto live = agents_.live_agent_tokens_where(user_id, agent_type, tokens::system_epoch_seconds(), kAdminListLimit);
     if (live.empty()) break;
-    for (const auto& t : live) revoked += revoke_lineage(t.agent_id);
+    for (const auto& t : live)
+      if (!gone.count(t.agent_id))
+        for (auto& id : revoke_subtree(t.agent_id)) gone.insert(std::move(id));
   }
+  std::size_t revoked = gone.size();
   audit_.record(info, "agent_tokens_revoked_all", "success", actor, user_id,
                 {{"agent_type", agent_type ? boost::json::value(*agent_type) : nullptr}, {"revoked", revoked}});
   return revoked;
 }
 
-std::size_t AgentService::revoke_lineage(const std::string& agent_id) {
+std::optional<std::size_t> AgentService::revoke_for_admin(const std::string& actor, const std::string& agent_id,
+                                                          const audit::RequestInfo& info) {
+  auto record = agents_.find_agent_token(agent_id);
+  if (!record) return std::nullopt;
+  std::size_t revoked = revoke_lineage(agent_id);
+  audit_.record(info, "agent_token_revoked", "success", actor, record->user_id,
+                {{"agent_id", agent_id}, {"revoked", revoked}});
+  return revoked;
+}
+
+std::size_t AgentService::revoke_lineage(const std::string& agent_id) { return revoke_subtree(agent_id).size(); }
+
+std::vector<std::string> AgentService::revoke_subtree(const std::string& agent_id) {
   auto revoked = webhooks::committing({webhooks::make_event("agent.token_revoked", {{"agent_id", agent_id}})}, [&] {
     return agents_.revoke_agent_lineage(agent_id, tokens::system_epoch_seconds());
   });
   // The family deny-list: every descendant names its ancestors in its act chain, so verifying
   // any of them sees this revocation at once, from memory.
-  for (const auto& [id, expires] : revoked)
+  std::vector<std::string> ids;
+  for (const auto& [id, expires] : revoked) {
     tokens_.revocations().revoke(tokens::RevocationSubject::kFamily, id, expires + tokens_.config().leeway.count());
-  return revoked.size();
+    ids.push_back(id);
+  }
+  return ids;
 }
 
 bool AgentService::revoke(const std::string& user_id, const std::string& agent_id, const audit::RequestInfo& info) {

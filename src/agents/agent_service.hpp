@@ -86,6 +86,9 @@ class AgentService {
                          const std::optional<std::string>& agent_type, const audit::RequestInfo& info);
   // False when the token is not the user's.
   bool revoke(const std::string& user_id, const std::string& agent_id, const audit::RequestInfo& info);
+  // An administrator revokes any user's token and its subtree; nullopt when there is no such token.
+  std::optional<std::size_t> revoke_for_admin(const std::string& actor, const std::string& agent_id,
+                                              const audit::RequestInfo& info);
   // Revokes `agent_id` and every descendant, durably and in every instance's deny-list at once;
   // returns how many tokens that covered (0: unknown).
   std::size_t revoke_lineage(const std::string& agent_id);
@@ -97,6 +100,8 @@ class AgentService {
                            const std::vector<store::AgentGrant>& grants, const audit::RequestInfo& info);
 
  private:
+  // Revokes the token and its descendants (deny-lists included); their ids.
+  std::vector<std::string> revoke_subtree(const std::string& agent_id);
   struct Ceiling {
     bool may_run = false;
     bool all_capabilities = false;

@@ -26,7 +26,13 @@ Task list_all_tokens(http::Exchange& ex, const Services& svc, const CallerToken&
     co_return;
   }
   std::optional<std::string> user_id, agent_type;
-  if (rest.count("user_id")) user_id = rest["user_id"];
+  if (rest.count("user_id")) {
+    if (!is_user_id(rest["user_id"])) {
+      ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, {{"user_id", "Must be an account id (user_...)"}}));
+      co_return;
+    }
+    user_id = rest["user_id"];
+  }
   if (rest.count("agent_type")) agent_type = rest["agent_type"];
   auto all = svc.agents->list_all_tokens(user_id, agent_type);
   // Paged in memory: the list is bounded (AgentService::kAdminListLimit) and grouped by lineage.
@@ -47,8 +53,19 @@ Task kill_switch(http::Exchange& ex, const Services& svc, const CallerToken& cal
                            {{"user_id", "Name a user_id, an agent_type or both"}, {"agent_type", "Name a user_id, an agent_type or both"}}));
     co_return;
   }
+  if (user_id && !is_user_id(*user_id)) {
+    ex.fail(ApiError::make(ErrorCode::kValidationInvalidFormat, {{"user_id", "Must be an account id (user_...)"}}));
+    co_return;
+  }
   auto revoked = svc.agents->revoke_all(caller->subject, user_id, agent_type, request_info(ex));
   ex.reply(boost::json::object{{"revoked", revoked}});
+}
+
+Task revoke_subtree(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
+  auto revoked = svc.agents->revoke_for_admin(caller->subject, std::string(ex.param("id")), request_info(ex));
+  if (!revoked) ex.fail(ApiError::make(ErrorCode::kResourceNotFound, "No such agent token"));
+  else ex.reply(boost::json::object{{"revoked", *revoked}});
+  co_return;
 }
 
 }  // namespace
@@ -62,6 +79,8 @@ void register_admin_agent_routes(http::Router& router, const Services& svc) {
   add_routes(router, svc,
              {
                  {Verb::get, "/api/v2/admin/agents/tokens", tier::kAdmin, access::permission("users:read"), list_all_tokens},
+                 {Verb::delete_, "/api/v2/admin/agents/tokens/{id}", tier::kAdmin, access::permission("users:write"),
+                  revoke_subtree},
                  {Verb::post, "/api/v2/admin/agents/revoke", tier::kAdmin, access::permission("users:write"), kill_switch,
                   filter},
              });

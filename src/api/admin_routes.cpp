@@ -18,12 +18,6 @@ http::Pagination pagination(const PageQuery& p, std::int64_t total) {
   return {static_cast<std::uint64_t>(p.page), static_cast<std::uint64_t>(p.limit), static_cast<std::uint64_t>(total)};
 }
 
-// The OpenAPI document's UserId: "user_" and at least one of [A-Za-z0-9_-].
-bool is_user_id(std::string_view id) {
-  if (id.size() <= 5 || id.size() > 128 || !id.starts_with("user_")) return false;
-  return std::all_of(id.begin() + 5, id.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
-}
-
 // The list's query parameters; the problems, by name, of those that are malformed.
 store::UserQuery user_query(std::map<std::string, std::string>& rest, boost::json::object& problems) {
   store::UserQuery q;
@@ -176,6 +170,11 @@ Task list_audit(http::Exchange& ex, const Services& svc, const CallerToken&) {
 
 // The hash chain checked end to end, as `archon-auth audit verify` does.
 Task verify_audit(http::Exchange& ex, const Services& svc, const CallerToken&) {
+  std::map<std::string, std::string> none;
+  if (auto query = parse_page_query(ex.request().target(), &none, {}); !query) {
+    ex.fail(query.error());
+    co_return;
+  }
   svc.audit->flush();
   auto v = svc.audit->verify();
   ex.reply(boost::json::object{{"intact", v.intact},

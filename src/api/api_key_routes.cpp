@@ -21,7 +21,7 @@ constexpr std::int64_t kMaxLifetime = 5LL * 365 * 86400;
 apikeys::NewApiKey new_key(const boost::json::object& body, boost::json::object& problems) {
   apikeys::NewApiKey k;
   k.name = identity::AccountService::trim_name(std::string(body.at("name").get_string()));
-  if (k.name.empty()) problems["name"] = "Must not be blank";
+  if (auto problem = identity::AccountService::check_name(k.name)) problems["name"] = *problem;
   for (const auto& v : body.at("scopes").get_array()) {
     if (!v.is_string() || !apikeys::is_scope(v.get_string())) {
       problems["scopes"] = "Each scope must be one of agents:verify, tokens:introspect, tokens:revoke, users:read, "

@@ -33,6 +33,11 @@ boost::json::value parsed_or_empty(const std::string& text) {
 
 boost::json::value iso_time(std::optional<std::int64_t> epoch_seconds) { return iso(epoch_seconds); }
 
+bool is_user_id(std::string_view id) {
+  if (id.size() <= 5 || id.size() > 128 || !id.starts_with("user_")) return false;
+  return std::all_of(id.begin() + 5, id.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+}
+
 boost::json::object agent_token_json(const store::AgentTokenRecord& t) {
   return {{"agent_id", t.agent_id},
           {"agent_type", t.agent_type},

@@ -13,6 +13,9 @@
 
 namespace archon::api {
 
+// The OpenAPI document's UserId: "user_" and at least one of [A-Za-z0-9_-], at most 128 in all.
+bool is_user_id(std::string_view id);
+
 // Epoch seconds as the API writes times ("2026-12-07T10:00:00Z"); null when absent.
 boost::json::value iso_time(std::optional<std::int64_t> epoch_seconds);
 

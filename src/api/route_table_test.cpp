@@ -71,6 +71,7 @@ TEST(RouteTable, EveryRouteHasTheTierTheDocumentationLists) {
       {"DELETE", "/api/v2/users/{id}/lockout", "api_access.admin", false},
       {"GET", "/api/v2/audit/verify", "api_access.admin", false},
       {"GET", "/api/v2/admin/agents/tokens", "api_access.admin", false},
+      {"DELETE", "/api/v2/admin/agents/tokens/{id}", "api_access.admin", false},
       {"POST", "/api/v2/admin/agents/revoke", "api_access.admin", false},
       {"POST", "/api/v2/admin/webhooks", "api_access.admin", false},
       {"GET", "/api/v2/admin/webhooks", "api_access.admin", false},

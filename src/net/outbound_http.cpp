@@ -71,8 +71,9 @@ std::optional<std::string> OutboundHttp::check_url(const std::string& url, bool 
   if (url.size() > 2000) return std::string("must be at most 2000 characters");
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return std::string("must be an absolute http or https URL");
-  std::string scheme(parsed->scheme());
-  if (scheme != "http" && scheme != "https") return std::string("must use http or https");
+  auto scheme = parsed->scheme_id();  // case-insensitive: "HTTPS" is https
+  if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https)
+    return std::string("must use http or https");
   if (parsed->has_userinfo()) return std::string("must not carry credentials");
   if (parsed->has_fragment()) return std::string("must not have a fragment");
   std::string host;

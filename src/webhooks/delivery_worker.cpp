@@ -44,13 +44,15 @@ void DeliveryWorker::stop() {
   threads_.clear();  // joins
 }
 
-std::optional<std::int64_t> DeliveryWorker::next_attempt(std::int64_t now, int failed_attempts,
+std::optional<std::int64_t> DeliveryWorker::next_attempt(std::int64_t now_ms, int failed_attempts,
                                                          const std::vector<std::chrono::seconds>& schedule,
                                                          double unit_random) {
   if (failed_attempts < 1 || static_cast<std::size_t>(failed_attempts) > schedule.size()) return std::nullopt;
-  double wait = static_cast<double>(schedule[static_cast<std::size_t>(failed_attempts - 1)].count());
-  double jittered = wait * (0.8 + 0.4 * unit_random);
-  return now + std::max<std::int64_t>(1, std::llround(jittered));
+  double wait_ms = 1000.0 * static_cast<double>(schedule[static_cast<std::size_t>(failed_attempts - 1)].count());
+  auto jittered_ms = static_cast<std::int64_t>(std::llround(wait_ms * (0.8 + 0.4 * unit_random)));
+  // The store keeps whole seconds and claims a delivery once its second has begun: rounding up
+  // keeps every wait at least as long as drawn.
+  return (now_ms + jittered_ms + 999) / 1000;
 }
 
 void DeliveryWorker::run(std::stop_token stop) {
@@ -102,7 +104,8 @@ void DeliveryWorker::deliver(const store::WebhookDeliveryRecord& d) {
   std::int64_t now = now_seconds();
   store::DeliveryOutcome outcome{"succeeded", now};
   if (!attempt.error.empty()) {
-    auto next = next_attempt(now, attempt.attempt, options_.retry_schedule, unit_random());
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    auto next = next_attempt(now_ms.count(), attempt.attempt, options_.retry_schedule, unit_random());
     outcome = next ? store::DeliveryOutcome{"pending", *next} : store::DeliveryOutcome{"failed", now};
   }
   repo_.record_attempt(attempt, outcome, endpoint->id);

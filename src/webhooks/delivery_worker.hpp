@@ -40,9 +40,10 @@ class DeliveryWorker {
   // Finishes the attempts in flight and joins; the rest stays due for the next start.
   void stop();
 
-  // The next attempt's time after `failed_attempts` failures, or nullopt when the schedule is
-  // spent. `unit_random` in [0, 1) picks the jitter.
-  static std::optional<std::int64_t> next_attempt(std::int64_t now, int failed_attempts,
+  // The next attempt's time (epoch seconds, rounded up, so the wait is never shorter than drawn)
+  // after `failed_attempts` failures, or nullopt when the schedule is spent. `now_ms` is epoch
+  // milliseconds; `unit_random` in [0, 1) picks the jitter.
+  static std::optional<std::int64_t> next_attempt(std::int64_t now_ms, int failed_attempts,
                                                   const std::vector<std::chrono::seconds>& schedule,
                                                   double unit_random);
 
