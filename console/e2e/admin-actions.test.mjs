@@ -2,7 +2,7 @@
 // an account that 5 failed logins locked (it signs in again), signs a user out everywhere (their
 // access tokens are refused at once), mails a reset link, uses the agent kill switch on a type
 // (a delegated child of another account then verifies as token_revoked; another type stays
-// allowed), filters the audit by actor and time and reads the chain's verification state. Then
+// allowed), revokes one node of another account's lineage (its subtree goes, its root stays), filters the audit by actor and time and reads the chain's verification state. Then
 // screenshots and axe of the changed pages at 1280 and 390 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -161,6 +161,31 @@ test('agents across accounts as lineage trees; the kill switch revokes a type wi
 // listed after its ancestor is counted once).
 test('the kill switch counts each revoked token once', () => {
   assert.equal(killSwitch.counted, 3);
+});
+
+test("revokes one node of another account's lineage: its subtree goes, the root stays", async () => {
+  const daveSession = await api.login(dave.email, PASSWORD);
+  const root = await mint(daveSession.access_token, 'code_reviewer', ['file:read', 'git:read']);
+  const child = await delegate(root, 'code_reviewer');
+  const grandchild = await delegate(child, 'code_reviewer');
+  await page.getByRole('button', { name: 'Refresh list' }).click(); // still on All live tokens since the kill switch
+  const rootNode = page.locator(`[data-agent-id="${root.agent_id}"]`);
+  await rootNode.locator(`[data-agent-id="${child.agent_id}"] [data-agent-id="${grandchild.agent_id}"]`).waitFor();
+
+  await page.getByRole('button', { name: `Revoke code_reviewer ${child.agent_id} with subtree (2 tokens)`, exact: true }).click();
+  const ask = page.getByRole('group', { name: `Revoke ${child.agent_id} of ${ids.dave} and the 1 token(s) delegated from it?` });
+  const answer = page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes('/api/v2/admin/agents/tokens/'));
+  await ask.getByRole('button', { name: 'Yes, revoke' }).click();
+  assert.equal((await (await answer).json()).data.revoked, 2);
+  await page.getByTestId('node-revoke-result').filter({ hasText: /^Revoked 2 tokens: / }).waitFor();
+  await announced(`Revoked 2 tokens: ${child.agent_id} of ${ids.dave}`);
+
+  assert.equal(await verify(child.agent_token), 'token_revoked');
+  assert.equal(await verify(grandchild.agent_token), 'token_revoked');
+  assert.equal(await verify(root.agent_token), 'allowed', 'the root above the revoked node stays');
+  await rootNode.waitFor();
+  await page.waitForFunction((id) => !document.querySelector(`[data-agent-id="${id}"]`), child.agent_id); // the tree refreshed
+  assert.equal(await page.locator(`[data-agent-id="${grandchild.agent_id}"]`).count(), 0);
 });
 
 test("filters the audit by actor and time, and shows the chain's verification state", async () => {

@@ -79,6 +79,9 @@ export const adminApi = {
   /** The kill switch: every live agent token of the user and/or type, with descendants. */
   revokeAgents: async (c: ArchonAuthClient, target: { userId?: string; agentType?: string }) =>
     (await send(c, 'POST', '/admin/agents/revoke', { body: target })).data as { revoked: number },
+  /** One token of any account and every token delegated from it (404 for an unknown id). */
+  revokeAgentToken: async (c: ArchonAuthClient, agentId: string) =>
+    (await send(c, 'DELETE', `/admin/agents/tokens/${encodeURIComponent(agentId)}`)).data as { revoked: number },
 };
 
 function snakeQuery(q: object): Query {

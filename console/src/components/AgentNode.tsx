@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { AgentTokenInfo } from '@archon/auth-client';
 import { formatTime } from '../api';
 import { countdown, subtreeSize, type LineageNode } from '../lineage';
@@ -23,14 +23,21 @@ function Restrictions({ r }: { r: AgentTokenInfo['restrictions'] }) {
 
 type Token = AgentTokenInfo & { userId?: string };
 
-/**
- * One token of a lineage tree and its delegated children. `onRevoke` adds the subtree revoke
- * button (the API revokes only the caller's own tokens by id); a token carrying `userId` (the
- * admin view across users) links to its owner.
- */
-export function AgentNode({ node, now, onRevoke }: { node: LineageNode<Token>; now: number; onRevoke?: (n: LineageNode<Token>) => void }) {
-  const t = node.token;
+/** The subtree revoke button's content: "Revoke" and, for screen readers, which token. */
+export function RevokeLabel({ node }: { node: LineageNode<Token> }) {
   const size = subtreeSize(node);
+  return <>Revoke <span className="visually-hidden">{node.token.agentType} {node.token.agentId} </span>with subtree ({size} token{size === 1 ? '' : 's'})</>;
+}
+
+/**
+ * One token of a lineage tree and its delegated children. `onRevoke` adds a one-press subtree
+ * revoke button (one's own tokens); `actions` renders any other controls per node (the admin
+ * view's confirmed revoke). A token carrying `userId` (the admin view across users) links to its owner.
+ */
+export function AgentNode<T extends Token>({ node, now, onRevoke, actions }: {
+  node: LineageNode<T>; now: number; onRevoke?: (n: LineageNode<T>) => void; actions?: (n: LineageNode<T>) => ReactNode;
+}) {
+  const t = node.token;
   return (
     <li className="agent-node" data-testid="agent-node" data-agent-id={t.agentId}>
       <div className="agent-card">
@@ -45,14 +52,13 @@ export function AgentNode({ node, now, onRevoke }: { node: LineageNode<Token>; n
           <dt>Session</dt><dd><code>{t.sessionId}</code></dd>
         </dl>
         {onRevoke && (
-          <button type="button" className="danger" onClick={() => onRevoke(node)}>
-            Revoke <span className="visually-hidden">{t.agentType} {t.agentId} </span>with subtree ({size} token{size === 1 ? '' : 's'})
-          </button>
+          <button type="button" className="danger" onClick={() => onRevoke(node)}><RevokeLabel node={node} /></button>
         )}
+        {actions && <div className="row">{actions(node)}</div>}
       </div>
       {node.children.length > 0 && (
         <ul className="agent-children" aria-label={`Delegated by ${t.agentId}`}>
-          {node.children.map((c) => <AgentNode key={c.token.agentId} node={c} now={now} onRevoke={onRevoke} />)}
+          {node.children.map((c) => <AgentNode key={c.token.agentId} node={c} now={now} onRevoke={onRevoke} actions={actions} />)}
         </ul>
       )}
     </li>

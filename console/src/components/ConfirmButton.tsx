@@ -1,11 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 /**
  * A destructive action in two steps, inline (no modal): the first press asks the question beside
  * the button, the second confirms. Focus goes to "Cancel" so that a repeated Enter never confirms.
  */
 export function ConfirmButton({ label, question, confirmLabel, onConfirm, disabled }: {
-  label: string; question: string; confirmLabel: string; onConfirm: () => Promise<void> | void; disabled?: boolean;
+  label: ReactNode; question: string; confirmLabel: string; onConfirm: () => Promise<void> | void; disabled?: boolean;
 }) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);

@@ -32,8 +32,7 @@ export function AgentTokensPage() {
       <AgentsNav />
       <h2>My live agent tokens</h2>
       <p className="muted">Tokens minted for your account by any of your sessions, grouped by delegation (root → children).
-        Only one's own tokens can be revoked one lineage at a time; every account's tokens and the kill switch are under
-        All live tokens.</p>
+        Every account's tokens, revoking any one of them with its subtree, and the kill switch are under All live tokens.</p>
       <div className="row">
         <button type="button" onClick={reload}>Refresh list</button>
       </div>

@@ -1,11 +1,11 @@
 import { useId, useState, type FormEvent } from 'react';
 import { useAuth } from '@archon/auth-react';
-import { adminApi } from '../admin-api';
+import { adminApi, type AdminAgentToken } from '../admin-api';
 import { accessOf } from '../access';
 import { describeError } from '../api';
-import { buildLineage } from '../lineage';
+import { buildLineage, subtreeSize, type LineageNode } from '../lineage';
 import { go, href } from '../router';
-import { AgentNode, useNow } from '../components/AgentNode';
+import { AgentNode, RevokeLabel, useNow } from '../components/AgentNode';
 import { AgentsNav } from '../components/AgentsNav';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { FieldError, invalidProps } from '../components/FieldError';
@@ -109,6 +109,47 @@ function KillSwitch({ initial, typesId, onRevoked }: { initial: Filters; typesId
   );
 }
 
+type Node = LineageNode<AdminAgentToken>;
+
+/**
+ * DELETE /admin/agents/tokens/{id}: one node of any account's lineage and everything delegated
+ * from it. The count is the server's (descendants on other pages or pages not loaded included).
+ */
+function useNodeRevoke(onRevoked: () => void) {
+  const { client } = useAuth();
+  const announce = useAnnounce();
+  const [result, setResult] = useState('');
+  const [error, setError] = useState('');
+  const revoke = async (node: Node) => {
+    setError(''); setResult('');
+    const t = node.token;
+    try {
+      const { revoked } = await adminApi.revokeAgentToken(client, t.agentId);
+      const text = `Revoked ${revoked} token${revoked === 1 ? '' : 's'}: ${t.agentId} of ${t.userId} and its delegated descendants`;
+      setResult(text);
+      announce(text);
+    } catch (e) {
+      setError(describeError(e).message);
+    }
+    onRevoked(); // a 404 (gone meanwhile) refreshes the tree too
+  };
+  const button = (node: Node) => {
+    const below = subtreeSize(node) - 1;
+    return (
+      <ConfirmButton label={<RevokeLabel node={node} />} confirmLabel="Yes, revoke"
+        question={`Revoke ${node.token.agentId} of ${node.token.userId}${below ? ` and the ${below} token(s) delegated from it` : ''}?`}
+        onConfirm={() => revoke(node)} />
+    );
+  };
+  const messages = (
+    <>
+      <p role="alert" className="error" data-testid="node-revoke-error">{error}</p>
+      <p role="status" data-testid="node-revoke-result">{result}</p>
+    </>
+  );
+  return { button, messages };
+}
+
 /** Every account's live agent tokens (GET /admin/agents/tokens), as lineage trees, and the kill switch. */
 export function AllAgentTokensPage({ params }: { params: URLSearchParams }) {
   const { client, user } = useAuth();
@@ -120,6 +161,7 @@ export function AllAgentTokensPage({ params }: { params: URLSearchParams }) {
   const { data, error, loading, reload } = useLoad(
     () => adminApi.listAgentTokens(client, { page: f.page, limit: LIMIT, userId: f.userId || undefined, agentType: f.agentType || undefined }), key);
   const roots = data ? buildLineage(data.items) : [];
+  const nodeRevoke = useNodeRevoke(reload);
   return (
     <>
       <h1 tabIndex={-1}>Agents</h1>
@@ -128,16 +170,17 @@ export function AllAgentTokensPage({ params }: { params: URLSearchParams }) {
       {canEdit && <KillSwitch key={key} initial={f} typesId={typesId} onRevoked={reload} />}
       <h2>Live agent tokens of every account</h2>
       <p className="muted">Grouped by delegation (root → children); a token whose parent is on another page or already gone
-        is shown as a root. Revoking one lineage by id is possible only for one's own tokens (My agent tokens).</p>
+        is shown as a root. Revoking a token revokes every token delegated from it too, whoever holds them.</p>
       <FilterForm key={`f${key}`} initial={f} typesId={typesId} />
       <div className="row"><button type="button" onClick={reload}>Refresh list</button></div>
       <Status loading={loading && !data} error={error} what="agent tokens" />
+      {canEdit && nodeRevoke.messages}
       {data && (
         <section aria-label="Live agent tokens">
           <p role="status" className="muted" data-testid="agent-count">{data.pagination?.total ?? data.items.length} live tokens match.</p>
           {roots.length > 0 && (
             <ul className="agent-tree" aria-label="Agent token lineage of every account">
-              {roots.map((r) => <AgentNode key={r.token.agentId} node={r} now={now} />)}
+              {roots.map((r) => <AgentNode key={r.token.agentId} node={r} now={now} actions={canEdit ? nodeRevoke.button : undefined} />)}
             </ul>
           )}
           <Pager pagination={data.pagination} hrefFor={(p) => pageHref(f, p)} label="Agent token pages" />
