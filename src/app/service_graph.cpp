@@ -189,7 +189,7 @@ ServiceGraph::ServiceGraph(Runtime& rt, Instance& in)
       api_keys(rt.store->api_keys(), *rt.audit),
       outbound(destination_policy(rt.config.webhooks), outbound_options(rt.config.webhooks)),
       webhooks(rt.store->webhooks(), *rt.kek, outbound, *rt.audit, rt.config.webhooks.secret_rotation_grace),
-      webhook_worker(rt.store->webhooks(), webhooks, outbound, *rt.audit, worker_options(rt.config.webhooks)) {
+      webhook_worker(rt.store->webhooks(), webhooks, outbound, *rt.audit, in.metrics, worker_options(rt.config.webhooks)) {
   // One instance owns an SQLite database: a lease found now was held by a process that died.
   if (rt.store->single_instance()) rt.store->webhooks().release_all_leases();
   webhook_worker.start();

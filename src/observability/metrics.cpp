@@ -102,6 +102,13 @@ void Metrics::count_agent_decision(bool allowed, std::string_view reason) {
   ++agent_decisions_[key];
 }
 
+void Metrics::count_webhook_attempt(std::string_view outcome) {
+  std::lock_guard lock(labelled_mu_);
+  auto it = webhook_attempts_.find(outcome);
+  if (it == webhook_attempts_.end()) it = webhook_attempts_.emplace(std::string(outcome), 0).first;
+  ++it->second;
+}
+
 std::string Metrics::render_prometheus() const {
   // Merge shards; std::map gives a stable order for readers and tests.
   std::map<std::tuple<std::string_view, std::string_view, unsigned>, RequestSeries> merged;
@@ -151,6 +158,10 @@ std::string Metrics::render_prometheus() const {
       out += "agent_capability_decisions_total{verdict=\"" + escape_label(k.substr(0, sep)) + "\",reason=\"" +
              escape_label(k.substr(sep + 1)) + "\"} " + std::to_string(n) + "\n";
     }
+    out += "# HELP webhook_delivery_attempts_total Webhook delivery attempts, by outcome (succeeded, retry, failed).\n";
+    out += "# TYPE webhook_delivery_attempts_total counter\n";
+    for (const auto& [o, n] : webhook_attempts_)
+      out += "webhook_delivery_attempts_total{outcome=\"" + escape_label(o) + "\"} " + std::to_string(n) + "\n";
   }
   out += "# HELP cache_hits_total Cache lookups, by cache (L1; the shared L2 as *_l2) and result.\n";
   out += "# TYPE cache_hits_total counter\n";

@@ -31,6 +31,8 @@ class Metrics {
   void count_rate_limit_exceeded(std::string_view tier);
   // Agent capability checks, by verdict and reason (reasons are a fixed vocabulary).
   void count_agent_decision(bool allowed, std::string_view reason);
+  // Webhook attempts, by what they led to: succeeded | retry | failed (the schedule ran out).
+  void count_webhook_attempt(std::string_view outcome);
   void set_db_connections_active(std::int64_t n) { db_connections_active_.store(n, std::memory_order_relaxed); }
   // Several instances: whether Redis answers (-1 = not configured), and each switch to the
   // fallback ("limiter": local limits; "bus": invalidation messages may be missed).
@@ -77,6 +79,7 @@ class Metrics {
   std::map<std::string, std::uint64_t, std::less<>> auth_attempts_;
   std::map<std::string, std::uint64_t, std::less<>> rate_limit_exceeded_;
   std::map<std::string, std::uint64_t, std::less<>> agent_decisions_;  // "verdict\x1freason"
+  std::map<std::string, std::uint64_t, std::less<>> webhook_attempts_;
   // The first kL1Caches are the in-process caches (their hit rate is /health's cache_hit_rate);
   // the rest are the shared L2, asked after an L1 miss.
   static constexpr std::array<std::string_view, 5> kCacheNames{"token", "user", "agent_grants", "user_l2",

@@ -1,36 +1,50 @@
 #include "store/staged_events.hpp"
 
 namespace archon::store {
-namespace {
 
-struct ThreadStage {
+struct EventScope::Stage {
   int depth = 0;  // nested scopes share one stage
   std::vector<OutboxEvent> events;
 };
-thread_local ThreadStage t_stage;
+
+namespace {
+
+thread_local EventScope::Stage t_own;
+thread_local EventScope::Stage* t_redirected = nullptr;  // another thread's stage, while set
+
+EventScope::Stage& here() { return t_redirected ? *t_redirected : t_own; }
 
 }  // namespace
 
-EventScope::EventScope() { ++t_stage.depth; }
+EventScope::EventScope() { ++here().depth; }
 
 EventScope::~EventScope() {
-  if (--t_stage.depth == 0) t_stage.events.clear();
+  auto& stage = here();
+  if (--stage.depth == 0) stage.events.clear();
 }
 
 bool EventScope::stage(OutboxEvent event) {
-  if (t_stage.depth == 0) return false;
-  t_stage.events.push_back(std::move(event));
+  auto& stage = here();
+  if (stage.depth == 0) return false;
+  stage.events.push_back(std::move(event));
   return true;
 }
 
-void EventScope::cancel() { t_stage.events.clear(); }
+void EventScope::cancel() { here().events.clear(); }
 
-bool EventScope::open() { return t_stage.depth > 0; }
+bool EventScope::open() { return here().depth > 0; }
 
-std::vector<OutboxEvent>& EventScope::staged() { return t_stage.events; }
+std::vector<OutboxEvent>& EventScope::staged() { return here().events; }
 
 void EventScope::truncate(std::size_t size) {
-  if (t_stage.events.size() > size) t_stage.events.resize(size);
+  auto& events = here().events;
+  if (events.size() > size) events.resize(size);
 }
+
+EventScope::Stage* EventScope::current() { return &here(); }
+
+EventScope::Redirect::Redirect(Stage* stage) : previous_(t_redirected) { t_redirected = stage; }
+
+EventScope::Redirect::~Redirect() { t_redirected = previous_; }
 
 }  // namespace archon::store

@@ -3,8 +3,9 @@
 // committed). A service opens an EventScope around the store call that makes the change and
 // stages its events there, before the call or from inside a decision the store calls back; the
 // next write transaction on this thread writes them just before it commits (sql::Database does
-// it), and a transaction that rolls back writes none. Staging is per thread: a store call runs
-// on the caller's thread from start to commit.
+// it), and a transaction that rolls back writes none. Staging is per thread; a backend that runs
+// a caller's unit of work on another thread (SQLite's group commit runs every queued caller's
+// work on the committing thread) points that thread at the caller's stage with a Redirect.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +38,21 @@ class EventScope {
   static bool open();
   static std::vector<OutboxEvent>& staged();
   static void truncate(std::size_t size);
+
+  // This thread's stage, to hand to the thread that runs its unit of work.
+  struct Stage;
+  static Stage* current();
+  // While it lives, this thread stages into (and cancels and truncates) `stage`, another thread's.
+  class Redirect {
+   public:
+    explicit Redirect(Stage* stage);
+    ~Redirect();
+    Redirect(const Redirect&) = delete;
+    Redirect& operator=(const Redirect&) = delete;
+
+   private:
+    Stage* previous_;
+  };
 };
 
 }  // namespace archon::store

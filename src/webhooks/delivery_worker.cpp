@@ -29,8 +29,8 @@ std::string excerpt(const std::string& body) {
 }  // namespace
 
 DeliveryWorker::DeliveryWorker(store::WebhookRepository& repo, WebhookService& service, const net::OutboundHttp& http,
-                               audit::AuditLog& audit, DeliveryWorkerOptions options)
-    : repo_(repo), service_(service), http_(http), audit_(audit), options_(std::move(options)) {}
+                               audit::AuditLog& audit, observability::Metrics& metrics, DeliveryWorkerOptions options)
+    : repo_(repo), service_(service), http_(http), audit_(audit), metrics_(metrics), options_(std::move(options)) {}
 
 DeliveryWorker::~DeliveryWorker() { stop(); }
 
@@ -109,6 +109,7 @@ void DeliveryWorker::deliver(const store::WebhookDeliveryRecord& d) {
     outcome = next ? store::DeliveryOutcome{"pending", *next} : store::DeliveryOutcome{"failed", now};
   }
   repo_.record_attempt(attempt, outcome, endpoint->id);
+  metrics_.count_webhook_attempt(outcome.status == "pending" ? "retry" : outcome.status);
   if (outcome.status == "failed") disable_if_failing(*endpoint, d, now);
 }
 

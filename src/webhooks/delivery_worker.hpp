@@ -16,6 +16,7 @@
 
 #include "audit/audit_log.hpp"
 #include "net/outbound_http.hpp"
+#include "observability/metrics.hpp"
 #include "store/webhook_repository.hpp"
 #include "webhooks/webhook_service.hpp"
 
@@ -31,7 +32,7 @@ struct DeliveryWorkerOptions {
 class DeliveryWorker {
  public:
   DeliveryWorker(store::WebhookRepository& repo, WebhookService& service, const net::OutboundHttp& http,
-                 audit::AuditLog& audit, DeliveryWorkerOptions options);
+                 audit::AuditLog& audit, observability::Metrics& metrics, DeliveryWorkerOptions options);
   ~DeliveryWorker();  // stop()
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;
@@ -57,6 +58,7 @@ class DeliveryWorker {
   WebhookService& service_;
   const net::OutboundHttp& http_;
   audit::AuditLog& audit_;
+  observability::Metrics& metrics_;
   DeliveryWorkerOptions options_;
   std::mutex mutex_;
   std::condition_variable_any wake_;

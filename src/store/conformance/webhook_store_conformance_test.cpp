@@ -2,6 +2,8 @@
 // only with it (a rollback or a change that did not happen writes none), fan out to the enabled
 // endpoints subscribed to their type, are claimed under a lease another instance respects, and
 // keep their attempt log; disabling respects a later success; redelivery copies the event.
+#include <thread>
+
 #include "store/conformance/store_conformance.hpp"
 #include "store/store_errors.hpp"
 
@@ -129,6 +131,28 @@ TEST_P(WebhookStoreConformance, RedeliveryCopiesTheEventAndDeletionTakesEverythi
   EXPECT_TRUE(webhooks().delete_endpoint("wh_a"));
   EXPECT_EQ(deliveries(), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM webhook_attempts"), 0);
+}
+
+// SQLite's group commit runs queued callers' transactions on whichever thread commits: each
+// caller's events must still go with its own change, none lost, none doubled.
+TEST_P(WebhookStoreConformance, ConcurrentWritersEachCommitTheirOwnEvents) {
+  // Half the writes change nothing (the email is taken) and cancel their events; a cancel run on
+  // the committing thread must not clear another caller's.
+  ASSERT_TRUE(identity().create_user(user("user_taken", "taken@example.com"), {"user"}, std::nullopt, std::nullopt));
+  constexpr int kThreads = 8, kEach = 10;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string id = std::to_string(t) + "_" + std::to_string(i);
+        EXPECT_TRUE(create_user_announcing("user_" + id, id + "@example.com", {event("msg_" + id, "user.registered")}));
+        EXPECT_FALSE(create_user_announcing("user_dup" + id, "taken@example.com", {event("dup_" + id, "user.registered")}));
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(count("SELECT COUNT(DISTINCT event_id) FROM webhook_deliveries WHERE event_id LIKE 'msg_%'"), kThreads * kEach);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM webhook_deliveries WHERE event_id LIKE 'dup_%'"), 0);
+  EXPECT_EQ(deliveries(), kThreads * kEach);
 }
 
 TEST_P(WebhookStoreConformance, PublishedEventsNeedNoOtherChange) {

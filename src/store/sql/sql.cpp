@@ -104,14 +104,16 @@ void Database::run(Mode mode, const std::function<void(Connection&)>& fn) {
     execute(mode, fn);
     return;
   }
-  auto& staged = EventScope::staged();
-  const std::size_t before = staged.size();
+  EventScope::Stage* caller = EventScope::current();
+  const std::size_t before = EventScope::staged().size();
   execute(Mode::kTransaction, [&](Connection& c) {
+    // The backend may run this on another thread (SQLite's group commit): stage into the caller's.
+    EventScope::Redirect to_caller(caller);
     EventScope::truncate(before);  // a retried attempt stages its decisions' events afresh
     fn(c);
-    if (!staged.empty()) outbox_writer_(c, staged);
+    if (!EventScope::staged().empty()) outbox_writer_(c, EventScope::staged());
   });
-  staged.clear();  // committed with the change
+  EventScope::staged().clear();  // committed with the change
 }
 
 }  // namespace archon::store::sql
