@@ -6,13 +6,10 @@
 #include "apikeys/api_key_format.hpp"
 #include "crypto/random.hpp"
 #include "core/log.hpp"
+#include "tokens/keyring.hpp"
 
 namespace archon::apikeys {
 namespace {
-
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string new_key_id() {
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
@@ -39,7 +36,7 @@ CreatedApiKey ApiKeyService::create(const std::string& admin_id, NewApiKey reque
   r.key_hash = crypto::sha256(out.key);
   r.scopes = std::move(request.scopes);
   r.created_by = admin_id;
-  r.created_at = now_seconds();
+  r.created_at = tokens::system_epoch_seconds();
   if (request.lifetime_seconds) r.expires_at = r.created_at + *request.lifetime_seconds;
   repo_.insert_api_key(r);
   boost::json::array scopes;
@@ -57,7 +54,7 @@ std::optional<store::ApiKeyRecord> ApiKeyService::find(const std::string& id) { 
 
 std::optional<store::ApiKeyRecord> ApiKeyService::revoke(const std::string& admin_id, const std::string& id,
                                                          const audit::RequestInfo& info) {
-  auto now = now_seconds();
+  auto now = tokens::system_epoch_seconds();
   auto record = repo_.revoke_api_key(id, now);
   if (record && record->revoked_at == now)
     audit_.record(info, "api_key.revoked", "success", admin_id, std::nullopt, {{"api_key_id", id}});
@@ -67,7 +64,7 @@ std::optional<store::ApiKeyRecord> ApiKeyService::revoke(const std::string& admi
 std::optional<store::ApiKeyRecord> ApiKeyService::authenticate(std::string_view presented) {
   if (!is_well_formed_api_key(presented)) return std::nullopt;
   auto key = repo_.find_api_key_by_hash(crypto::sha256(presented));
-  auto now = now_seconds();
+  auto now = tokens::system_epoch_seconds();
   if (!key || key->revoked_at || (key->expires_at && *key->expires_at <= now)) return std::nullopt;
   note_use(*key, now);
   return key;

@@ -6,13 +6,10 @@
 #include "core/log.hpp"
 #include "webhooks/emit.hpp"
 #include "webhooks/signature.hpp"
+#include "tokens/keyring.hpp"
 
 namespace archon::webhooks {
 namespace {
-
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 double unit_random() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -59,7 +56,7 @@ void DeliveryWorker::run(std::stop_token stop) {
   while (!stop.stop_requested()) {
     std::vector<store::WebhookDeliveryRecord> claimed;
     try {
-      claimed = repo_.claim_due_deliveries(now_seconds(), 1, options_.lease_seconds);
+      claimed = repo_.claim_due_deliveries(tokens::system_epoch_seconds(), 1, options_.lease_seconds);
     } catch (const std::exception& e) {
       log::warn("webhook deliveries not claimed", {{"error", e.what()}});
     }
@@ -79,7 +76,7 @@ void DeliveryWorker::run(std::stop_token stop) {
 void DeliveryWorker::deliver(const store::WebhookDeliveryRecord& d) {
   auto endpoint = repo_.find_endpoint(d.endpoint_id);
   if (!endpoint) return;  // removed since: its deliveries went with it
-  std::int64_t timestamp = now_seconds();
+  std::int64_t timestamp = tokens::system_epoch_seconds();
   std::string signatures;
   for (const auto& secret : service_.signing_secrets(*endpoint, timestamp)) {
     auto sig = sign(secret, d.event_id, timestamp, d.payload);
@@ -101,7 +98,7 @@ void DeliveryWorker::deliver(const store::WebhookDeliveryRecord& d) {
     else if (response.status < 200 || response.status > 299)
       attempt.error = "HTTP " + std::to_string(response.status) + (response.body.empty() ? "" : ": " + excerpt(response.body));
   }
-  std::int64_t now = now_seconds();
+  std::int64_t now = tokens::system_epoch_seconds();
   store::DeliveryOutcome outcome{"succeeded", now};
   if (!attempt.error.empty()) {
     auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());

@@ -3,13 +3,10 @@
 #include "core/log.hpp"
 #include "crypto/random.hpp"
 #include "webhooks/signature.hpp"
+#include "tokens/keyring.hpp"
 
 namespace archon::webhooks {
 namespace {
-
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string new_endpoint_id() {
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
@@ -50,7 +47,7 @@ Expected<EndpointWithSecret, ApiError> WebhookService::create(const std::string&
   r.event_types = *c.event_types;
   r.description = c.description.value_or("");
   r.enabled = c.enabled.value_or(true);
-  r.created_at = r.updated_at = now_seconds();
+  r.created_at = r.updated_at = tokens::system_epoch_seconds();
   out.secret = new_signing_secret();
   r.secret_sealed = seal(r.id, out.secret);
   repo_.insert_endpoint(r);
@@ -82,7 +79,7 @@ Expected<store::WebhookEndpointRecord, ApiError> WebhookService::update(const st
     else if (r->enabled) r->disabled_reason = "Disabled by an administrator";
     r->enabled = *c.enabled;
   }
-  r->updated_at = now_seconds();
+  r->updated_at = tokens::system_epoch_seconds();
   if (!repo_.update_endpoint(*r)) return Unexpected{ApiError::make(ErrorCode::kResourceNotFound, "No such webhook endpoint")};
   boost::json::object changed{{"webhook_id", id}};
   if (c.url) changed["url"] = r->url;
@@ -104,7 +101,7 @@ Expected<EndpointWithSecret, ApiError> WebhookService::rotate_secret(const std::
   if (!r) return Unexpected{ApiError::make(ErrorCode::kResourceNotFound, "No such webhook endpoint")};
   EndpointWithSecret out;
   out.secret = new_signing_secret();
-  auto now = now_seconds();
+  auto now = tokens::system_epoch_seconds();
   r->previous_secret_sealed = r->secret_sealed;
   r->previous_secret_expires_at = now + rotation_grace_.count();
   r->secret_sealed = seal(id, out.secret);
@@ -124,7 +121,7 @@ std::pair<std::vector<store::WebhookDeliveryRecord>, std::int64_t> WebhookServic
 
 std::optional<std::int64_t> WebhookService::redeliver(const std::string& actor, const std::string& id,
                                                       std::int64_t delivery_id, const audit::RequestInfo& info) {
-  auto copy = repo_.redeliver(id, delivery_id, now_seconds());
+  auto copy = repo_.redeliver(id, delivery_id, tokens::system_epoch_seconds());
   if (copy)
     audit_.record(info, "webhook.redelivery_requested", "success", actor, std::nullopt,
                   {{"webhook_id", id}, {"delivery_id", delivery_id}, {"new_delivery_id", *copy}});
