@@ -40,9 +40,7 @@ Task list_all_tokens(http::Exchange& ex, const Services& svc, const CallerToken&
   boost::json::array items;
   for (std::int64_t i = (page->page - 1) * page->limit; i < std::min(total, page->page * page->limit); ++i)
     items.push_back(agent_token_json(all[static_cast<std::size_t>(i)]));
-  ex.reply_page(std::move(items), http::Pagination{static_cast<std::uint64_t>(page->page),
-                                                   static_cast<std::uint64_t>(page->limit),
-                                                   static_cast<std::uint64_t>(total)});
+  ex.reply_page(std::move(items), pagination(*page, total));
 }
 
 Task kill_switch(http::Exchange& ex, const Services& svc, const CallerToken& caller) {

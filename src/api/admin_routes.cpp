@@ -14,10 +14,6 @@ namespace {
 using http::FieldType;
 using Task = boost::asio::awaitable<void>;
 
-http::Pagination pagination(const PageQuery& p, std::int64_t total) {
-  return {static_cast<std::uint64_t>(p.page), static_cast<std::uint64_t>(p.limit), static_cast<std::uint64_t>(total)};
-}
-
 // The list's query parameters; the problems, by name, of those that are malformed.
 store::UserQuery user_query(std::map<std::string, std::string>& rest, boost::json::object& problems) {
   store::UserQuery q;

@@ -59,9 +59,7 @@ Task list_keys(http::Exchange& ex, const Services& svc, const CallerToken&) {
   auto [keys, total] = svc.api_keys->list(page->page, page->limit);
   boost::json::array items;
   for (const auto& k : keys) items.push_back(api_key_json(k));
-  ex.reply_page(std::move(items), http::Pagination{static_cast<std::uint64_t>(page->page),
-                                                   static_cast<std::uint64_t>(page->limit),
-                                                   static_cast<std::uint64_t>(total)});
+  ex.reply_page(std::move(items), pagination(*page, total));
 }
 
 Task get_key(http::Exchange& ex, const Services& svc, const CallerToken&) {

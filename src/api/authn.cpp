@@ -130,6 +130,10 @@ Expected<PageQuery, ApiError> parse_page_query(std::string_view target, std::map
   return out;
 }
 
+http::Pagination pagination(const PageQuery& p, std::int64_t total) {
+  return {static_cast<std::uint64_t>(p.page), static_cast<std::uint64_t>(p.limit), static_cast<std::uint64_t>(total)};
+}
+
 void reply_audit_page(http::Exchange& ex, const Services& svc, const store::AuditQuery& query) {
   auto [events, total] = svc.audit->list(query);
   boost::json::array items;

@@ -53,6 +53,9 @@ Expected<PageQuery, ApiError> parse_page_query(std::string_view target,
                                                std::map<std::string, std::string>* rest = nullptr,
                                                const std::vector<std::string>& allowed = {});
 
+// The envelope's meta.pagination for a page of `total` items.
+http::Pagination pagination(const PageQuery& page, std::int64_t total);
+
 // Answers a page of the audit trail (newest first) for `query`, as GET /audit and
 // /users/me/security-events both do.
 void reply_audit_page(http::Exchange& ex, const Services& svc, const store::AuditQuery& query);

@@ -73,10 +73,6 @@ webhooks::EndpointChanges endpoint_changes(const boost::json::object& body, boos
   return c;
 }
 
-http::Pagination pagination(const PageQuery& p, std::int64_t total) {
-  return {static_cast<std::uint64_t>(p.page), static_cast<std::uint64_t>(p.limit), static_cast<std::uint64_t>(total)};
-}
-
 ApiError not_found() { return ApiError::make(ErrorCode::kResourceNotFound, "No such webhook endpoint"); }
 
 Task create_endpoint(http::Exchange& ex, const Services& svc, const CallerToken& caller) {
